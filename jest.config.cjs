@@ -8,8 +8,6 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(@middy|hyparquet|hyparquet-writer|dt-sql-parser|antlr4-c3|antlr4ng)/)'],
   moduleNameMapper: {
     '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js',
-    '^#core/(.*)$': '<rootDir>/lambdas/core/$1',
-    '^#adapters/(.*)$': '<rootDir>/lambdas/adapters/$1',
   },
   setupFiles: ['<rootDir>/test/support/env.cjs'],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
