@@ -64,13 +64,29 @@ export function latestAcceptableDate(now: Date = new Date()): string {
 /** A real calendar date `YYYY-MM-DD` in [2000-01-01, today + 1 day]. Stored as DATE in the lake. */
 export const isoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date written YYYY-MM-DD, e.g. 2026-03-01' })
-  .refine(isRealCalendarDate, { error: (issue) => `${JSON.stringify(issue.input)} is not a calendar date; check the day and month` })
-  .refine((date) => date >= EARLIEST_DATE, { error: `must not be before ${EARLIEST_DATE}` })
-  .refine((date) => date <= latestAcceptableDate(), {
-    error: 'must not be in the future (at most one day ahead of today, UTC)',
+  .check((ctx) => {
+    const problem = dateProblem(ctx.value, { latest: latestAcceptableDate() });
+    if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
   })
   .meta({ format: 'date', lakeType: 'DATE' });
+
+/** A calendar date that may lie in the future (plans, such as a goal's target date). */
+const plannedDate = z
+  .string()
+  .check((ctx) => {
+    const problem = dateProblem(ctx.value, {});
+    if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
+  })
+  .meta({ format: 'date', lakeType: 'DATE' });
+
+/** The first thing wrong with a date string, or undefined. One message per field, most basic first. */
+function dateProblem(date: string, bounds: { latest?: string }): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return 'must be a date written YYYY-MM-DD, e.g. 2026-03-01';
+  if (!isRealCalendarDate(date)) return `${JSON.stringify(date)} is not a calendar date; check the day and month`;
+  if (date < EARLIEST_DATE) return `must not be before ${EARLIEST_DATE}`;
+  if (bounds.latest && date > bounds.latest) return 'must not be in the future (at most one day ahead of today, UTC)';
+  return undefined;
+}
 
 function isRealCalendarDate(date: string): boolean {
   const parsed = new Date(`${date}T00:00:00Z`);
@@ -85,6 +101,8 @@ const identifier = (max: number, what: string) =>
     .regex(/^[A-Za-z0-9._:-]+$/, { error: `${what} may use only letters, digits and . _ : -` });
 
 const minutes = (min: number) => z.int({ error: 'must be a whole number of minutes' }).min(min).max(600);
+
+const eventType = <T extends EventType>(type: T) => z.literal(type).meta({ description: 'Event type; selects the fields below.' });
 
 /** Fields every event carries. */
 const commonFields = {
@@ -115,7 +133,7 @@ const commonFields = {
 };
 
 const enrollment = z.strictObject({
-  type: z.literal('enrollment'),
+  type: eventType('enrollment'),
   ...commonFields,
   admissionDate: isoDate.meta({ description: 'First day of the episode (day 0).' }),
   programId: identifier(64, 'programId').meta({ description: "The clinic's program (track) the client was admitted to." }),
@@ -128,7 +146,7 @@ const enrollment = z.strictObject({
 
 const attendance = z
   .strictObject({
-    type: z.literal('attendance'),
+    type: eventType('attendance'),
     ...commonFields,
     sessionDate: isoDate.meta({ description: 'Date the session was scheduled for.' }),
     sessionType: z.enum(SESSION_TYPES).meta({ description: 'Kind of session.' }),
@@ -164,7 +182,7 @@ const testResult = z.strictObject({
 
 const drugTest = z
   .strictObject({
-    type: z.literal('drug_test'),
+    type: eventType('drug_test'),
     ...commonFields,
     scheduledDate: isoDate.meta({ description: 'Date the (random) test was scheduled for; every scheduled test is sent.' }),
     collectedDate: isoDate.optional().meta({ description: 'Date the specimen was collected; required when collected.' }),
@@ -198,18 +216,15 @@ const drugTest = z
 
 const goal = z
   .strictObject({
-    type: z.literal('goal'),
+    type: eventType('goal'),
     ...commonFields,
     goalId: identifier(64, 'goalId').meta({ description: "The treatment-plan goal's id; its set/completed/... events share it." }),
     action: z.enum(GOAL_ACTIONS).meta({ description: 'What happened to the goal.' }),
     domain: z.enum(GOAL_DOMAINS).meta({ description: 'Life domain of the goal.' }),
     actionDate: isoDate.meta({ description: 'Date of the action.' }),
-    targetDate: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date written YYYY-MM-DD' })
-      .refine(isRealCalendarDate, { error: 'is not a calendar date' })
+    targetDate: plannedDate
       .optional()
-      .meta({ format: 'date', lakeType: 'DATE', description: 'Planned completion date (may be in the future).' }),
+      .meta({ description: 'Planned completion date (may be in the future).' }),
   })
   .check((ctx) => {
     if (ctx.value.targetDate && ctx.value.targetDate < ctx.value.actionDate) {
@@ -218,7 +233,7 @@ const goal = z
   });
 
 const discharge = z.strictObject({
-  type: z.literal('discharge'),
+  type: eventType('discharge'),
   ...commonFields,
   dischargeDate: isoDate.meta({ description: 'Date of discharge from the program.' }),
   reason: z.enum(DISCHARGE_REASONS).meta({ description: 'Reason for discharge (TEDS categories).' }),
@@ -226,7 +241,7 @@ const discharge = z.strictObject({
 
 const assessment = z
   .strictObject({
-    type: z.literal('assessment'),
+    type: eventType('assessment'),
     ...commonFields,
     timepoint: z.enum(ASSESSMENT_TIMEPOINTS).meta({ description: 'Which outcome interview this is.' }),
     interviewDate: isoDate.meta({ description: 'Date of the interview (or of the attempt).' }),
