@@ -1,0 +1,115 @@
+/**
+ * Local query engine: DuckDB (@duckdb/node-api) in a UTC session, with the Trino shims
+ * and the lake views loaded, running the same expanded SQL Athena runs.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
+import { QUERIES_DIR, type ParamValue } from './query-files';
+import { queryEngine, type CellValue, type QueryEngine, type QueryEngineOptions, type Row, type SqlRunner } from './query-engine';
+
+export interface DuckDbEngineOptions extends QueryEngineOptions {
+  /** Database file; in-memory when omitted. */
+  databasePath?: string;
+  /**
+   * Statements that create the inputs (the lake's `<table>_current` views, or fixture
+   * tables in tests). Run once, in order, before views/episodes.sql.
+   */
+  setupStatements?: string[];
+}
+
+export interface DuckDbEngine extends QueryEngine, SqlRunner {
+  /** Runs a statement without parameters (DDL, fixture inserts). */
+  exec(sql: string): Promise<void>;
+}
+
+/** Views the metric files read that are defined in queries/views/ and owned by the metrics. */
+const METRIC_VIEWS = ['episodes'];
+
+export async function createDuckDbEngine(options: DuckDbEngineOptions = {}): Promise<DuckDbEngine> {
+  const queriesDir = options.queriesDir ?? QUERIES_DIR;
+  const instance = await DuckDBInstance.create(options.databasePath ?? ':memory:');
+  const connection = await instance.connect();
+  await connection.run("SET TimeZone = 'UTC'");
+  const shims = stripComments(readFileSync(join(queriesDir, 'shims', 'duckdb.sql'), 'utf8'));
+  if (shims.trim()) await connection.run(shims);
+  for (const statement of options.setupStatements ?? []) await connection.run(statement);
+  if (options.setupStatements) await createMetricViews(connection, queriesDir);
+
+  let closed = false;
+  const runner: SqlRunner = {
+    async runSql(sql: string, values: ParamValue[]): Promise<Row[]> {
+      const reader = await connection.runAndReadAll(sql, values as never);
+      return typedRows(reader);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+  const port = queryEngine(runner, options);
+  return {
+    ...runner,
+    runQuery: port.runQuery,
+    async exec(sql: string) {
+      await connection.run(sql);
+    },
+  };
+}
+
+/** (Re)creates the metric views; call after the `_current` relations exist. */
+export async function createMetricViews(connection: Pick<DuckDBConnection, 'run'>, queriesDir = QUERIES_DIR): Promise<void> {
+  for (const view of METRIC_VIEWS) {
+    await connection.run(readFileSync(join(queriesDir, 'views', `${view}.sql`), 'utf8'));
+  }
+}
+
+export function metricViewStatements(queriesDir = QUERIES_DIR): string[] {
+  return METRIC_VIEWS.map((view) => readFileSync(join(queriesDir, 'views', `${view}.sql`), 'utf8'));
+}
+
+function stripComments(sql: string): string {
+  return sql
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('--'))
+    .join('\n');
+}
+
+const NUMERIC_TEXT_TYPES = new Set([DuckDBTypeId.BIGINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT, DuckDBTypeId.DECIMAL]);
+const TIMESTAMP_TYPES = new Set([
+  DuckDBTypeId.TIMESTAMP,
+  DuckDBTypeId.TIMESTAMP_MS,
+  DuckDBTypeId.TIMESTAMP_S,
+  DuckDBTypeId.TIMESTAMP_NS,
+  DuckDBTypeId.TIMESTAMP_TZ,
+]);
+
+/** Numbers as numbers (BIGINT/HUGEINT/DECIMAL too), DATE as YYYY-MM-DD, TIMESTAMP as ISO 8601 UTC. */
+function typedRows(reader: DuckDBResultReader): Row[] {
+  const names = reader.columnNames();
+  const types = names.map((_name, index) => reader.columnTypeId(index));
+  return reader.getRowsJson().map((values) => {
+    const row: Row = {};
+    names.forEach((name, index) => {
+      row[name] = convertCell(values[index] as CellValue, types[index]);
+    });
+    return row;
+  });
+}
+
+function convertCell(value: CellValue, type: DuckDBTypeId): CellValue {
+  if (value === null) return null;
+  if (NUMERIC_TEXT_TYPES.has(type)) return Number(value);
+  if ((type === DuckDBTypeId.DOUBLE || type === DuckDBTypeId.FLOAT) && typeof value === 'string') return Number(value);
+  if (TIMESTAMP_TYPES.has(type) && typeof value === 'string') return toIsoTimestamp(value);
+  return value;
+}
+
+function toIsoTimestamp(text: string): string {
+  // DuckDB prints 'YYYY-MM-DD HH:MM:SS[.ffffff][+00]'; the session is UTC.
+  const [date, time = '00:00:00'] = text.replace(/\+00(:00)?$/, '').split(' ');
+  const [clock, fraction = ''] = time.split('.');
+  return `${date}T${clock}.${fraction.padEnd(3, '0').slice(0, 3)}Z`;
+}

@@ -1,0 +1,4 @@
+-- DuckDB macros for Trino-only names used by queries/ (local engine only).
+-- The metric SQL sticks to the portable subset (SQL-PORTABILITY.md), so no shim is
+-- needed today; add a `CREATE OR REPLACE MACRO` here only when a Trino name is
+-- unavoidable, and say which file needs it. Production SQL never depends on this file.
