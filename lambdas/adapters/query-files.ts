@@ -153,16 +153,9 @@ export function expandMacros(sql: string, macros: Map<string, Macro>): string {
   const callStart = new RegExp(`\\b(${names})\\s*\\(`, 'g');
   let output = '';
   let cursor = 0;
-  for (let depth = 0; ; depth++) {
-    if (depth > 10_000) throw new QueryFileError('macro expansion did not terminate');
-    callStart.lastIndex = cursor;
-    const match = callStart.exec(sql);
-    if (!match || isInsideComment(sql, match.index)) {
-      if (!match) break;
-      output += sql.slice(cursor, match.index + match[0].length);
-      cursor = match.index + match[0].length;
-      continue;
-    }
+  let match: RegExpExecArray | null;
+  while ((match = callStart.exec(sql)) !== null) {
+    if (isInsideComment(sql, match.index)) continue;
     const macro = macros.get(match[1])!;
     const open = match.index + match[0].length - 1;
     const { args, end } = splitArguments(sql, open);
@@ -170,12 +163,12 @@ export function expandMacros(sql: string, macros: Map<string, Macro>): string {
       throw new QueryFileError(`${macro.name} takes ${macro.args.length} argument(s) (${macro.args.join(', ')}), got ${args.length}`);
     }
     const expandedArgs = args.map((arg) => expandMacros(arg, macros));
-    let body = macro.body;
-    macro.args.forEach((argName, index) => {
-      body = body.replace(new RegExp(`\\b${argName}\\b`, 'g'), () => `(${expandedArgs[index].trim()})`);
-    });
+    // One pass over all argument names, so an argument's text is never substituted again.
+    const argPattern = new RegExp(`\\b(${macro.args.join('|')})\\b`, 'g');
+    const body = macro.body.replace(argPattern, (argName: string) => `(${expandedArgs[macro.args.indexOf(argName)].trim()})`);
     output += sql.slice(cursor, match.index) + `(${body})`;
     cursor = end + 1;
+    callStart.lastIndex = cursor;
   }
   return output + sql.slice(cursor);
 }
