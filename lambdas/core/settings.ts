@@ -13,6 +13,8 @@ export interface MetricSettings {
   followUpWindowEndMonths: number;
   /** Final weeks of treatment that end-of-treatment abstinence looks at. */
   finalWeeks: number;
+  /** Early-dropout horizon (days): "dropout before day 30", and how old an admission must be to count. */
+  earlyDropoutDays: number;
   /** Initiation / engagement windows of the IET analogue (days). */
   initiationDays: number;
   engagementDays: number;
@@ -31,6 +33,7 @@ export const DEFAULT_METRIC_SETTINGS: MetricSettings = {
   followUpWindowStartMonths: 5,
   followUpWindowEndMonths: 8,
   finalWeeks: 4,
+  earlyDropoutDays: 30,
   initiationDays: 13,
   engagementDays: 34,
   suppressionMaxCount: 10,
