@@ -21,6 +21,9 @@ export const RUNTIME_ENV = {
   lakeBucket: 'LAKE_BUCKET',
   lakePrefix: 'LAKE_PREFIX',
   quarantinePrefix: 'QUARANTINE_PREFIX',
+  /** S3 bucket and prefix of the materialised dashboard metrics (refresh writes, metrics API reads). */
+  metricsBucket: 'METRICS_BUCKET',
+  metricsPrefix: 'METRICS_PREFIX',
   /** Set to "true" to force S3 path-style addressing (local S3 server). */
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 } as const;
