@@ -80,6 +80,11 @@ export function loadQuery(name: string, queriesDir = QUERIES_DIR): LoadedQuery {
   return { name: basename(path, '.sql'), path, sql, params };
 }
 
+/** Expands includes and macros in SQL text that is not a file (tests, ad-hoc researcher SQL). */
+export function expandQueryText(sql: string, queriesDir = QUERIES_DIR): string {
+  return expandMacros(expandIncludes(sql, queriesDir, []), loadMacros(queriesDir));
+}
+
 const PARAM_LINE = /^--\s*@param\s+([a-z_][a-z0-9_]*)\s+([A-Za-z]+)(\s+optional)?\s*:?\s*(.*)$/;
 
 export function parseParamHeader(sql: string, path = 'query'): QueryParam[] {
