@@ -1,0 +1,104 @@
+/**
+ * One stack per stage. It only composes the constructs and publishes the outputs
+ * operators and the CLI need; later issues add dashboard, refresh and reports here.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { Analytics, type AnalyticsProps } from './analytics';
+import { TableBackup } from './backup';
+import { EventsTables } from './events-table';
+import { IngestApi } from './ingest-api';
+import { Keys } from './keys';
+import { Lake } from './lake';
+import { Monitoring } from './monitoring';
+import { acknowledgeFindings } from './nag-acknowledgements';
+import { AccessLogBucket } from './secure-bucket';
+import type { StageConfig } from './stage-config';
+
+/**
+ * Feature flags the constructs rely on, set on the stack itself so that the same
+ * behaviour holds under `cdk synth`, in tests and in any app that embeds the stack.
+ */
+export const FEATURE_FLAGS: Record<string, unknown> = {
+  // Grant S3 log delivery through a bucket policy, not the legacy LogDeliveryWrite ACL (buckets enforce owner-only ACLs).
+  '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+};
+
+export function applyFeatureFlags(scope: Construct): void {
+  for (const [flag, value] of Object.entries(FEATURE_FLAGS)) scope.node.setContext(flag, value);
+}
+
+export interface IopOutcomesStackProps extends StackProps {
+  config: StageConfig;
+  /** Tests pass fixed query files and views; by default queries/ is read at synth time. */
+  queries?: Pick<AnalyticsProps, 'queryFiles' | 'views'>;
+}
+
+export class IopOutcomesStack extends Stack {
+  readonly keys: Keys;
+  readonly tables: EventsTables;
+  readonly ingest: IngestApi;
+  readonly lake: Lake;
+  readonly analytics: Analytics;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: IopOutcomesStackProps) {
+    const { config } = props;
+    super(scope, id, { ...props, env: config.env, description: `iop-outcomes (${config.stage}): ingest API, events table, Parquet lake, Athena` });
+    applyFeatureFlags(this);
+
+    this.keys = new Keys(this, 'Keys', { config });
+    const accessLogs = new AccessLogBucket(this, 'AccessLogs', { config }).bucket;
+    this.tables = new EventsTables(this, 'Tables', { config, key: this.keys.data });
+    new TableBackup(this, 'Backup', { config, key: this.keys.data, tables: [this.tables.events, this.tables.clinicKeys] });
+
+    this.ingest = new IngestApi(this, 'Ingest', {
+      config,
+      eventsTable: this.tables.events,
+      clinicKeysTable: this.tables.clinicKeys,
+      dataKey: this.keys.data,
+      logKey: this.keys.operations,
+    });
+
+    this.lake = new Lake(this, 'Lake', {
+      config,
+      eventsTable: this.tables.events,
+      dataKey: this.keys.data,
+      logKey: this.keys.operations,
+      accessLogs,
+    });
+
+    this.analytics = new Analytics(this, 'Analytics', {
+      config,
+      lakeBucket: this.lake.bucket,
+      lakePrefix: this.lake.lakePrefix,
+      dataKey: this.keys.data,
+      logKey: this.keys.operations,
+      accessLogs,
+      ...props.queries,
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      config,
+      key: this.keys.operations,
+      api: this.ingest.api,
+      ingestFunction: this.ingest.ingest.function,
+      authorizerFunction: this.ingest.authorizer.function,
+      streamToLakeFunction: this.lake.streamToLake.function,
+      deadLetters: this.lake.deadLetters,
+      workGroupName: this.analytics.workGroupName,
+    });
+    this.monitoring.watch(...this.lake.alarms);
+
+    new CfnOutput(this, 'ApiUrl', { value: this.ingest.api.urlForPath('/v1/events'), description: 'POST clinic event batches here' });
+    new CfnOutput(this, 'LakeBucket', { value: this.lake.bucket.bucketName });
+    new CfnOutput(this, 'AthenaWorkGroup', { value: this.analytics.workGroupName });
+    new CfnOutput(this, 'GlueDatabase', { value: this.analytics.databaseName });
+    new CfnOutput(this, 'EventsTable', { value: this.tables.events.tableName });
+    new CfnOutput(this, 'ClinicKeysTable', { value: this.tables.clinicKeys.tableName });
+    new CfnOutput(this, 'PseudonymSecretArn', { value: this.ingest.pseudonymSecret.secretArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+
+    acknowledgeFindings(this, config);
+  }
+}
