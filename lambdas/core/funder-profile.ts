@@ -129,6 +129,20 @@ export function cohortStart(reportPeriod: ReportPeriod, months: number): string 
   return isoDay(year, month - months + 1, 1);
 }
 
+/**
+ * Admissions whose six-month follow-up window closed during the same months: the cohort
+ * shifted back by the window's end (12 months ending June, window 8 months → admissions
+ * from the November before last to October). Follow-up rates are about interviews that
+ * fell due, so this is their fair denominator.
+ */
+export function followUpDueCohort(reportPeriod: ReportPeriod, months: number, windowEndMonths: number): { from: string; to: string } {
+  const [year, month] = reportPeriod.end.split('-').map(Number);
+  return {
+    from: isoDay(year, month - months + 1 - windowEndMonths, 1),
+    to: isoDay(year, month + 1 - windowEndMonths, 0),
+  };
+}
+
 /** The calendar date it is at `now` in `zone`. */
 export function localDate(now: Date, zone: string): string {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);

@@ -2,7 +2,7 @@
  * One RFC 4180 CSV per report table (CRLF, quotes doubled), plus README.txt with the
  * suppression legend and the units: CSVs carry no comment lines, so spreadsheets open them as is.
  */
-import { reportTables, type ReportCell, type ReportColumn, type ReportModel, type ReportTable } from '../core/report-content';
+import { reportTables, type CellKind, type ReportCell, type ReportColumn, type ReportModel, type ReportTable } from '../core/report-content';
 import { SUPPRESSION_MARK } from '../core/report-cells';
 
 export interface CsvFile {
@@ -19,7 +19,18 @@ export function csvLine(fields: string[]): string {
   return fields.map(csvField).join(',');
 }
 
+/** Unit of a raw value in a mixed column ("Value" holds rates, days and hours). */
+const UNIT_OF_KIND: Partial<Record<CellKind, string>> = {
+  percent: 'proportion',
+  estimate: 'proportion',
+  days: 'days',
+  hours: 'hours',
+  count: 'count',
+  'p-value': 'p',
+};
+
 function headerFor(column: ReportColumn): string[] {
+  if (column.kind === 'text') return [column.label, `${column.label} unit`];
   if (column.kind === 'interval') return [`${column.label} lower (proportion)`, `${column.label} upper (proportion)`];
   if (column.kind === 'percent') return [`${column.label} (proportion)`];
   return [column.label];
@@ -27,7 +38,14 @@ function headerFor(column: ReportColumn): string[] {
 
 /** Raw values, not the rounded text: a CSV is for re-analysis. Suppressed cells carry the same mark as the PDF. */
 function fieldsFor(column: ReportColumn, cell: ReportCell): string[] {
-  const width = column.kind === 'interval' ? 2 : 1;
+  if (column.kind === 'text') {
+    const unit = cell.value === null && !cell.suppressed ? '' : (UNIT_OF_KIND[cell.kind] ?? '');
+    return [...valueFields(1, cell), unit];
+  }
+  return valueFields(column.kind === 'interval' ? 2 : 1, cell);
+}
+
+function valueFields(width: number, cell: ReportCell): string[] {
   if (cell.suppressed) return new Array<string>(width).fill(SUPPRESSION_MARK[cell.suppressed]);
   if (cell.value === null) return new Array<string>(width).fill('');
   if (Array.isArray(cell.value)) return cell.value.map(String);
