@@ -1,0 +1,167 @@
+-- Fragment: every scheduled drug test of every episode, scored per target, shared by
+-- abstinence.sql and abstinence-runs.sql so "negative" has one meaning.
+-- Needs a params CTE with as_of, clinic_id, program_id, cohort_from, cohort_to. Defines:
+--   abstinence_cohort  episodes admitted on or before as_of that pass the filters, with
+--                      period_end = min(discharge, as_of) (a discharge after as_of is not visible)
+--   scheduled_tests    tests scheduled from admission to period_end (both inclusive), numbered
+--                      in schedule order (date, then event id: two tests on one day are two tests)
+--   test_outcomes      one row per (episode, target, scheduled test): outcome 'negative',
+--                      'positive' or 'missing'
+-- Targets: 'any' (every substance tested), 'primary' (the substances of the episode's
+-- primary substance, map below) and each test substance on its own.
+-- Scoring of a test for a target (METRICS.md §3; DOMAIN-RESEARCH.md §3.2; ADR 0061):
+--   missed, refused, invalid specimen          → missing
+--   any target analyte positive, not prescribed → positive
+--   else any target analyte inconclusive       → missing (a negative cannot be confirmed)
+--   else any target analyte negative           → negative (a prescribed positive —
+--                                                 buprenorphine, methadone, … — is not illicit use)
+--   else (target analyte not reported)         → missing
+-- The conservative rule then counts missing as positive; the observed-only variant drops it.
+-- A single-substance target applies to an episode only when that substance was reported on
+-- at least one of its collected specimens (its panel), so a clinic that never tests for a
+-- substance is not scored on it. 'any' and 'primary' also apply when no specimen was ever
+-- collected (every scheduled test missing: all positive under the conservative rule).
+-- Primary substance map: alcohol → alcohol; opioids → opioids, fentanyl, buprenorphine,
+-- methadone; stimulants → cocaine, amphetamines; cannabis → cannabis; benzodiazepines →
+-- benzodiazepines; other → every substance (same as 'any').
+abstinence_cohort AS (
+  SELECT e.clinic_id,
+         e.program_id,
+         e.episode_id,
+         e.admission_date,
+         e.primary_substance,
+         CASE WHEN e.discharge_date <= p.as_of THEN e.discharge_date END AS discharge_date,
+         CASE WHEN e.discharge_date <= p.as_of THEN e.discharge_reason END AS discharge_reason,
+         CASE WHEN e.discharge_date <= p.as_of THEN e.discharge_date ELSE p.as_of END AS period_end
+  FROM episodes e
+  CROSS JOIN params p
+  WHERE e.admission_date <= p.as_of
+    AND (p.clinic_id IS NULL OR e.clinic_id = p.clinic_id)
+    AND (p.program_id IS NULL OR e.program_id = p.program_id)
+    AND (p.cohort_from IS NULL OR e.admission_date >= p.cohort_from)
+    AND (p.cohort_to IS NULL OR e.admission_date <= p.cohort_to)
+),
+scheduled_tests AS (
+  SELECT c.clinic_id,
+         c.episode_id,
+         t.event_id,
+         t.scheduled_date,
+         t.status <> 'collected' AS specimen_missing,
+         row_number() OVER (PARTITION BY c.clinic_id, c.episode_id ORDER BY t.scheduled_date, t.event_id) AS test_seq
+  FROM abstinence_cohort c
+  JOIN drug_tests_current t
+    ON t.clinic_id = c.clinic_id
+   AND t.episode_id = c.episode_id
+  WHERE t.scheduled_date >= c.admission_date
+    AND t.scheduled_date <= c.period_end
+),
+analyte_results AS (
+  SELECT s.clinic_id,
+         s.episode_id,
+         s.event_id,
+         r.substance,
+         CASE
+           WHEN r.result = 'negative' THEN 'negative'
+           WHEN r.result = 'positive' AND coalesce(r.prescribed, false) THEN 'negative'
+           WHEN r.result = 'positive' THEN 'positive'
+           ELSE 'inconclusive'
+         END AS outcome
+  FROM scheduled_tests s
+  JOIN drug_test_results_current r
+    ON r.clinic_id = s.clinic_id
+   AND r.event_id = s.event_id
+  WHERE NOT s.specimen_missing
+),
+test_substances (substance, substance_order) AS (
+  VALUES ('alcohol', 2), ('opioids', 3), ('fentanyl', 4), ('buprenorphine', 5), ('methadone', 6),
+         ('cocaine', 7), ('amphetamines', 8), ('cannabis', 9), ('benzodiazepines', 10)
+),
+primary_substance_map (primary_substance, substance) AS (
+  VALUES ('alcohol', 'alcohol'),
+         ('opioids', 'opioids'), ('opioids', 'fentanyl'), ('opioids', 'buprenorphine'), ('opioids', 'methadone'),
+         ('stimulants', 'cocaine'), ('stimulants', 'amphetamines'),
+         ('cannabis', 'cannabis'),
+         ('benzodiazepines', 'benzodiazepines'),
+         ('other', 'alcohol'), ('other', 'opioids'), ('other', 'fentanyl'), ('other', 'buprenorphine'),
+         ('other', 'methadone'), ('other', 'cocaine'), ('other', 'amphetamines'), ('other', 'cannabis'),
+         ('other', 'benzodiazepines')
+),
+abstinence_targets (target, target_order) AS (
+  SELECT 'any', 0
+  UNION ALL
+  SELECT 'primary', 1
+  UNION ALL
+  SELECT substance, substance_order FROM test_substances
+),
+episode_target_substances AS (
+  SELECT c.clinic_id, c.episode_id, 'any' AS target, s.substance
+  FROM abstinence_cohort c
+  CROSS JOIN test_substances s
+  UNION ALL
+  SELECT c.clinic_id, c.episode_id, 'primary', m.substance
+  FROM abstinence_cohort c
+  JOIN primary_substance_map m ON m.primary_substance = c.primary_substance
+  UNION ALL
+  SELECT c.clinic_id, c.episode_id, s.substance, s.substance
+  FROM abstinence_cohort c
+  CROSS JOIN test_substances s
+),
+episode_panel AS (
+  SELECT DISTINCT clinic_id, episode_id, substance FROM analyte_results
+),
+episode_specimens AS (
+  SELECT c.clinic_id, c.episode_id, count(DISTINCT p.substance) AS panel_size
+  FROM abstinence_cohort c
+  LEFT JOIN episode_panel p ON p.clinic_id = c.clinic_id AND p.episode_id = c.episode_id
+  GROUP BY c.clinic_id, c.episode_id
+),
+applicable_targets AS (
+  SELECT DISTINCT t.clinic_id, t.episode_id, t.target
+  FROM episode_target_substances t
+  JOIN episode_specimens s ON s.clinic_id = t.clinic_id AND s.episode_id = t.episode_id
+  LEFT JOIN episode_panel p ON p.clinic_id = t.clinic_id AND p.episode_id = t.episode_id AND p.substance = t.substance
+  WHERE p.substance IS NOT NULL
+     OR (s.panel_size = 0 AND t.target IN ('any', 'primary'))
+),
+target_result_counts AS (
+  SELECT t.clinic_id,
+         t.episode_id,
+         t.target,
+         r.event_id,
+         count_if(r.outcome = 'positive') AS positives,
+         count_if(r.outcome = 'inconclusive') AS inconclusives,
+         count_if(r.outcome = 'negative') AS negatives
+  FROM analyte_results r
+  JOIN episode_target_substances t
+    ON t.clinic_id = r.clinic_id
+   AND t.episode_id = r.episode_id
+   AND t.substance = r.substance
+  GROUP BY t.clinic_id, t.episode_id, t.target, r.event_id
+),
+test_outcomes AS (
+  SELECT a.clinic_id,
+         a.episode_id,
+         a.target,
+         s.event_id,
+         s.scheduled_date,
+         s.test_seq,
+         CASE
+           WHEN s.specimen_missing THEN 'missing'
+           WHEN coalesce(r.positives, 0) > 0 THEN 'positive'
+           WHEN coalesce(r.inconclusives, 0) > 0 THEN 'missing'
+           WHEN coalesce(r.negatives, 0) > 0 THEN 'negative'
+           ELSE 'missing'
+         END AS outcome
+  FROM applicable_targets a
+  JOIN scheduled_tests s ON s.clinic_id = a.clinic_id AND s.episode_id = a.episode_id
+  LEFT JOIN target_result_counts r
+    ON r.clinic_id = a.clinic_id
+   AND r.episode_id = a.episode_id
+   AND r.target = a.target
+   AND r.event_id = s.event_id
+),
+abstinence_scopes AS (
+  SELECT 'all' AS scope
+  UNION
+  SELECT DISTINCT clinic_id FROM abstinence_cohort
+),
