@@ -35,6 +35,7 @@ export interface IopOutcomesStackProps extends StackProps {
 }
 
 export class IopOutcomesStack extends Stack {
+  readonly config: StageConfig;
   readonly keys: Keys;
   readonly tables: EventsTables;
   readonly ingest: IngestApi;
@@ -46,6 +47,7 @@ export class IopOutcomesStack extends Stack {
     const { config } = props;
     super(scope, id, { ...props, env: config.env, description: `iop-outcomes (${config.stage}): ingest API, events table, Parquet lake, Athena` });
     applyFeatureFlags(this);
+    this.config = config;
 
     this.keys = new Keys(this, 'Keys', { config });
     const accessLogs = new AccessLogBucket(this, 'AccessLogs', { config }).bucket;

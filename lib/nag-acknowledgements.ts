@@ -92,7 +92,7 @@ function stackAcknowledgements(stack: Stack, config: StageConfig): NagAcknowledg
     ...['AccessLogs/Bucket', 'Lake/Lake/Bucket', 'Analytics/Results/Bucket'].map((path) => ({
       path,
       id: 'HIPAA.Security-S3BucketReplicationEnabled',
-      reason: `${path} is versioned and KMS-encrypted in one region; cross-region replication of treatment data is a data-residency decision per deployment, and the lake is rebuildable from the backed-up events table.`,
+      reason: `${path} is versioned and encrypted at rest in one region; cross-region replication of treatment data is a data-residency decision per deployment, and the lake is rebuildable from the backed-up events table.`,
     })),
     { path: 'AccessLogs/Bucket', id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: 'S3 server access logging delivers only to buckets encrypted with SSE-S3 (not SSE-KMS); the access log bucket holds request metadata, no treatment data.' },
     { path: 'Backup/Plan/Tables/Role', id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]', reason: 'AWS Backup\'s service role for the events and clinic-keys table backups uses the AWS managed backup policy, as AWS Backup documents.' },

@@ -25,7 +25,7 @@ export function viewDefinition(fileText: string, file: string): ViewDefinition {
   const lines = fileText.split(/\r?\n/);
   let first = 0;
   while (first < lines.length && (lines[first].trim() === '' || lines[first].trim().startsWith('--'))) first += 1;
-  const sql = lines.slice(first).join('\n').trim().replace(/;\s*$/, '');
+  const sql = lines.slice(first).join('\n').trim().replace(/;\s*$/, '').trimEnd();
   const match = CREATE_VIEW.exec(sql);
   if (!match) {
     throw new Error(`${file}: a view file must hold one "CREATE OR REPLACE VIEW <name> AS …" statement after its header comment`);
