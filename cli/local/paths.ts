@@ -22,3 +22,10 @@ export function localPath(...parts: string[]): string {
 export function toolCacheDir(): string {
   return resolve(process.env.IOP_TOOL_CACHE ?? join(PROJECT_ROOT, 'node_modules', '.cache', 'iop-outcomes'));
 }
+
+/** A folder under the local directory, created if missing. */
+export function localFolder(...parts: string[]): string {
+  const full = join(localDir(), ...parts);
+  mkdirSync(full, { recursive: true });
+  return full;
+}
