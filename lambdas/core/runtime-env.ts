@@ -24,6 +24,11 @@ export const RUNTIME_ENV = {
   /** S3 bucket and prefix of the materialised dashboard metrics (refresh writes, metrics API reads). */
   metricsBucket: 'METRICS_BUCKET',
   metricsPrefix: 'METRICS_PREFIX',
+  /** Athena workgroup and Glue database the deployed query engine runs metric SQL in. */
+  athenaWorkGroup: 'ATHENA_WORKGROUP',
+  athenaDatabase: 'ATHENA_DATABASE',
+  /** Folder holding queries/ inside a Lambda bundle (defaults to the source tree locally). */
+  queriesDir: 'QUERIES_DIR',
   /** Set to "true" to force S3 path-style addressing (local S3 server). */
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
 } as const;

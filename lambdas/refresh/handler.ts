@@ -1,0 +1,46 @@
+/**
+ * Scheduled refresh Lambda (EventBridge Scheduler): runs every metric query on Athena at
+ * yesterday's cutoff (or the `asOf` in the event) and writes the materialised documents.
+ */
+import middy from '@middy/core';
+import { createAthenaEngine } from '../adapters/athena-engine';
+import { S3ObjectStore, s3ClientFromEnv } from '../adapters/object-store';
+import { loadQuery, metricNames, QUERIES_DIR } from '../adapters/query-files';
+import { METRICS_PREFIX } from '../core/metrics-document';
+import { defaultAsOf, definitionsVersion, refreshMetrics, type RefreshSummary } from '../core/refresh';
+import { RUNTIME_ENV, requiredEnv } from '../core/runtime-env';
+
+export interface RefreshEvent {
+  /** Data cutoff YYYY-MM-DD; yesterday (UTC) when absent. */
+  asOf?: string;
+}
+
+const log = (message: string) => console.log(JSON.stringify({ level: 'INFO', service: 'refresh', message }));
+
+async function refresh(event: RefreshEvent): Promise<RefreshSummary> {
+  // The bundle carries queries/ beside the handler (lib/dashboard.ts copies it there).
+  const queriesDir = process.env[RUNTIME_ENV.queriesDir] || QUERIES_DIR;
+  const engine = createAthenaEngine({
+    workGroup: requiredEnv(RUNTIME_ENV.athenaWorkGroup),
+    database: process.env[RUNTIME_ENV.athenaDatabase] || undefined,
+    queriesDir,
+  });
+  try {
+    const summary = await refreshMetrics({
+      engine,
+      store: new S3ObjectStore(s3ClientFromEnv(), requiredEnv(RUNTIME_ENV.metricsBucket)),
+      prefix: process.env[RUNTIME_ENV.metricsPrefix] || METRICS_PREFIX,
+      metricNames: metricNames(queriesDir),
+      declaredParams: (name) => loadQuery(name, queriesDir).params.map((param) => param.name),
+      definitionsVersion: definitionsVersion(queriesDir),
+      asOf: event?.asOf ?? defaultAsOf(),
+      log,
+    });
+    log(`refreshed ${summary.documents} documents as of ${summary.asOf}`);
+    return summary;
+  } finally {
+    await engine.close();
+  }
+}
+
+export const handler = middy<RefreshEvent, RefreshSummary>(refresh);
