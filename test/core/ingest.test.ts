@@ -150,7 +150,7 @@ describe('ingestBatch', () => {
     const replayed = await ingest([attendance('s1')], store.save);
 
     expect(corrected.body.results[0].status).toBe('accepted');
-    expect(store.items.get('riverside#s1')?.attendedMinutes).toBe(120);
+    expect((store.items.get('riverside#s1') as { attendedMinutes?: number } | undefined)?.attendedMinutes).toBe(120);
     expect(replayed.body.results[0]).toMatchObject({ status: 'stale', storedVersion: 2 });
     expect(replayed.statusCode).toBe(200);
   });
