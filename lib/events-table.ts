@@ -7,11 +7,9 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { CLINIC_KEYS_TABLE_KEY } from '../lambdas/core/clinic-keys';
 import { EVENTS_TABLE_INDEXES, EVENTS_TABLE_KEY } from '../lambdas/core/events-table';
 import type { StageConfig } from './stage-config';
-
-/** Partition key of the clinic-keys table: hex SHA-256 of the clinic's API key (the key itself is never stored). */
-export const CLINIC_KEYS_PARTITION_KEY = 'keyHash';
 
 export interface EventsTablesProps {
   config: StageConfig;
@@ -48,7 +46,8 @@ export class EventsTables extends Construct {
     this.clinicKeys = new dynamodb.TableV2(this, 'ClinicKeys', {
       ...protection,
       tableName: `${config.namePrefix}-clinic-keys`,
-      partitionKey: { name: CLINIC_KEYS_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+      // Hex SHA-256 of the clinic's API key: the key itself is never stored.
+      partitionKey: { name: CLINIC_KEYS_TABLE_KEY.partitionKey, type: dynamodb.AttributeType.STRING },
     });
   }
 }

@@ -11,11 +11,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { API_KEY_HEADER, GATEWAY_MESSAGES } from '../lambdas/core/clinic-keys';
 import { RUNTIME_ENV } from '../lambdas/core/runtime-env';
 import { HandlerFunction } from './handler-function';
 import type { StageConfig } from './stage-config';
-
-export const API_KEY_HEADER = 'x-api-key';
 
 export interface IngestApiProps {
   config: StageConfig;
@@ -154,17 +153,18 @@ export class IngestApi extends Construct {
 
   /** API Gateway's own refusals answer in the same JSON shape as the handler, with Retry-After on 429. */
   private addJsonGatewayResponses(): void {
-    const body = { 'application/json': '{"message":$context.error.messageString,"requestId":"$context.requestId"}' };
-    const responses: [string, apigateway.ResponseType, string | undefined, Record<string, string>?][] = [
-      ['Unauthorized', apigateway.ResponseType.UNAUTHORIZED, '401'],
-      ['AccessDenied', apigateway.ResponseType.ACCESS_DENIED, '403'],
-      ['TooLarge', apigateway.ResponseType.REQUEST_TOO_LARGE, '413'],
-      ['Throttled', apigateway.ResponseType.THROTTLED, '429', { 'Retry-After': "'1'" }],
+    const body = (message: string) => ({ 'application/json': `{"message":${message},"requestId":"$context.requestId"}` });
+    const gatewayMessage = body('$context.error.messageString');
+    const responses: [string, apigateway.ResponseType, string | undefined, Record<string, string>, Record<string, string>?][] = [
+      ['Unauthorized', apigateway.ResponseType.UNAUTHORIZED, '401', body(JSON.stringify(GATEWAY_MESSAGES.unauthorized))],
+      ['AccessDenied', apigateway.ResponseType.ACCESS_DENIED, '403', body(JSON.stringify(GATEWAY_MESSAGES.forbidden))],
+      ['TooLarge', apigateway.ResponseType.REQUEST_TOO_LARGE, '413', gatewayMessage],
+      ['Throttled', apigateway.ResponseType.THROTTLED, '429', gatewayMessage, { 'Retry-After': "'1'" }],
       // Other 4xx keep API Gateway's status code; only the body shape changes.
-      ['Default4xx', apigateway.ResponseType.DEFAULT_4XX, undefined],
+      ['Default4xx', apigateway.ResponseType.DEFAULT_4XX, undefined, gatewayMessage],
     ];
-    for (const [id, type, statusCode, responseHeaders] of responses) {
-      this.api.addGatewayResponse(id, { type, statusCode, templates: body, responseHeaders });
+    for (const [id, type, statusCode, templates, responseHeaders] of responses) {
+      this.api.addGatewayResponse(id, { type, statusCode, templates, responseHeaders });
     }
   }
 }

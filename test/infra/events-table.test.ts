@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { CLINIC_KEYS_PARTITION_KEY } from '../../lib/events-table';
+import { CLINIC_KEYS_TABLE_KEY } from '../../lambdas/core/clinic-keys';
 import { EVENTS_TABLE_INDEXES, EVENTS_TABLE_KEY } from '../../lambdas/core/events-table';
 import { resourceId, synthStack } from './support/synth';
 
@@ -45,7 +45,7 @@ describe('events tables', () => {
     // Assess
     dev.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       TableName: 'iop-outcomes-dev-clinic-keys',
-      KeySchema: [{ AttributeName: CLINIC_KEYS_PARTITION_KEY, KeyType: 'HASH' }],
+      KeySchema: [{ AttributeName: CLINIC_KEYS_TABLE_KEY.partitionKey, KeyType: 'HASH' }],
       StreamSpecification: Match.absent(),
       Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
     });

@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { GATEWAY_MESSAGES } from '../../lambdas/core/clinic-keys';
 import { RUNTIME_ENV } from '../../lambdas/core/runtime-env';
 import { resourceId, synthStack } from './support/synth';
 
@@ -109,6 +110,16 @@ describe('ingest API', () => {
       ResponseTemplates: { 'application/json': Match.stringLikeRegexp('messageString') },
     });
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'REQUEST_TOO_LARGE', StatusCode: '413' });
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'UNAUTHORIZED',
+      StatusCode: '401',
+      ResponseTemplates: { 'application/json': `{"message":${JSON.stringify(GATEWAY_MESSAGES.unauthorized)},"requestId":"$context.requestId"}` },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'ACCESS_DENIED',
+      StatusCode: '403',
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('unknown or disabled') },
+    });
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'DEFAULT_4XX', StatusCode: Match.absent() });
   });
 
