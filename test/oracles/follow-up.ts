@@ -223,3 +223,43 @@ export function matchedOutcomes(statuses: EpisodeFollowUp[], interviews: OracleI
   }
   return rows;
 }
+
+export interface IntakeComparisonRow {
+  scope: string;
+  domain: OutcomeDomain;
+  followedN: number;
+  followedYes: number;
+  notFollowedN: number;
+  notFollowedYes: number;
+  differencePoints: number | null;
+}
+
+/** Intake answers of due (closed-window, living) episodes, followed vs not followed. */
+export function intakeComparison(statuses: EpisodeFollowUp[], interviews: OracleInterview[], asOf: string): IntakeComparisonRow[] {
+  const scopes = ['all', ...[...new Set(statuses.map((status) => status.episode.clinicId))].sort()];
+  return scopes.flatMap((scope) =>
+    OUTCOME_DOMAINS.map((domain) => {
+      const groups = { followed: { n: 0, yes: 0 }, notFollowed: { n: 0, yes: 0 } };
+      for (const status of statuses) {
+        if (scope !== 'all' && status.episode.clinicId !== scope) continue;
+        if (status.state !== 'closed' || status.deceased) continue;
+        const intake = intakeOf(status.episode, interviews, asOf);
+        const answer = intake ? domainAnswer(intake, domain) : null;
+        if (answer === null) continue;
+        const group = status.followed ? groups.followed : groups.notFollowed;
+        group.n += 1;
+        if (answer) group.yes += 1;
+      }
+      const { followed, notFollowed } = groups;
+      return {
+        scope,
+        domain,
+        followedN: followed.n,
+        followedYes: followed.yes,
+        notFollowedN: notFollowed.n,
+        notFollowedYes: notFollowed.yes,
+        differencePoints: followed.n > 0 && notFollowed.n > 0 ? 100 * (followed.yes / followed.n - notFollowed.yes / notFollowed.n) : null,
+      };
+    }),
+  );
+}

@@ -5,6 +5,7 @@ import { mcnemar, exactTwoSidedBinomialP } from '../oracles/mcnemar';
 import {
   addMonthsClamped,
   episodeFollowUps,
+  intakeComparison,
   matchedOutcomes,
   type OracleEpisode,
   type OracleInterview,
@@ -109,6 +110,26 @@ describe('outcomes.sql', () => {
     expect(nonCompleters).toMatchObject({ pairs: 0, intake_rate: null, mcnemar_statistic: null, mcnemar_p_value: null });
   });
 
+  it('should reproduce McNemar on the discordant cells of the Agresti presidential-approval table (150 vs 86)', async () => {
+    // Prepare: only discordant pairs matter to McNemar; 150 yes→no and 86 no→yes
+    const transitions: [boolean, boolean][] = [
+      ...Array.from({ length: 150 }, (): [boolean, boolean] => [true, false]),
+      ...Array.from({ length: 86 }, (): [boolean, boolean] => [false, true]),
+    ];
+    const { episodes, interviews } = pairs('g', '2023-08-31', transitions);
+    await load(harness, episodes, interviews);
+
+    // Act
+    const rows = await harness.run('outcomes', { as_of: '2024-06-30', ...WINDOW });
+
+    // Assess
+    const abstinent = rows.find((row) => row.scope === 'all' && row.completion_group === 'all' && row.domain === 'abstinent')!;
+    expect(abstinent).toMatchObject({ pairs: 236, yes_to_no: 150, no_to_yes: 86 });
+    expect(abstinent.mcnemar_statistic).toBeCloseTo(3969 / 236, 12);
+    expect(Math.abs((abstinent.mcnemar_p_value as number) - exactTwoSidedBinomialP(86, 236))).toBeLessThanOrEqual(1e-12);
+    expect(abstinent.mcnemar_p_value as number).toBeLessThan(1e-4);
+  });
+
   it('should leave relative change undefined when nobody had the outcome at intake', async () => {
     // Prepare
     const { episodes, interviews } = pairs('z', '2024-01-31', [
@@ -147,6 +168,28 @@ describe('outcomes.sql', () => {
     // Assess
     expect(rows.filter((row) => row.pairs !== 0)).toEqual([]);
     expect(rows.filter((row) => row.scope === 'all')).toHaveLength(15);
+  });
+
+  it('should compare intake answers of followed and not-followed due clients', async () => {
+    // Prepare: 3 followed (2 abstinent at intake), 2 due but not followed (0 abstinent), 1 window still open
+    const followed = pairs('f', '2024-01-15', [
+      [true, true],
+      [true, false],
+      [false, true],
+    ]);
+    const admission = '2024-01-15';
+    const notFollowed: OracleEpisode[] = ['n0', 'n1', 'open'].map((episodeId) => ({ clinicId: 'clinic-a', episodeId, admissionDate: episodeId === 'open' ? '2024-06-01' : admission }));
+    const notFollowedIntakes: OracleInterview[] = notFollowed.map((episode) => ({ clinicId: 'clinic-a', episodeId: episode.episodeId, timepoint: 'intake', interviewDate: episode.admissionDate, status: 'completed', daysUsedPast30: 5 }));
+    await load(harness, [...followed.episodes, ...notFollowed], [...followed.interviews, ...notFollowedIntakes]);
+
+    // Act
+    const rows = await harness.run('outcomes-followed-vs-not', { as_of: '2024-12-31', ...WINDOW });
+
+    // Assess
+    const abstinent = rows.find((row) => row.scope === 'all' && row.domain === 'abstinent')!;
+    expect(abstinent).toMatchObject({ followed_n: 3, followed_yes: 2, not_followed_n: 2, not_followed_yes: 0, not_followed_rate: 0 });
+    expect(abstinent.difference_points).toBeCloseTo(200 / 3, 12);
+    expect(abstinent.followed_ci_lower).toBeCloseTo(wilsonInterval(2, 3)!.lower, 12);
   });
 
   it('should give the full all-scope grid with zero pairs on empty input', async () => {
@@ -202,6 +245,7 @@ describe('outcomes.sql', () => {
 
         // Act
         const rows = await harness.run('outcomes', { as_of: cohort.asOf, ...WINDOW });
+        const comparison = await harness.run('outcomes-followed-vs-not', { as_of: cohort.asOf, ...WINDOW });
 
         // Assess
         const statuses = episodeFollowUps(episodes, interviews, { asOf: cohort.asOf, startMonths: 5, endMonths: 8 });
@@ -218,6 +262,11 @@ describe('outcomes.sql', () => {
           expectClose(row.intake_ci_lower, wilsonInterval(oracle.intakeYes, oracle.pairs)?.lower ?? null);
           expectClose(row.follow_up_ci_upper, wilsonInterval(oracle.followUpYes, oracle.pairs)?.upper ?? null);
         });
+        const expectedComparison = intakeComparison(statuses, interviews, cohort.asOf);
+        expect(comparison.map((row) => [row.scope, row.domain, row.followed_n, row.followed_yes, row.not_followed_n, row.not_followed_yes])).toEqual(
+          expectedComparison.map((row) => [row.scope, row.domain, row.followedN, row.followedYes, row.notFollowedN, row.notFollowedYes]),
+        );
+        comparison.forEach((row, index) => expectClose(row.difference_points, expectedComparison[index].differencePoints));
       }),
       { seed: 8080, numRuns: 50 },
     );
