@@ -3,7 +3,7 @@
  * `lambdas/<name>/handler.ts` (CommonJS, like Lambda runs it) so ESM-only middy
  * works under tsx, and the bundle is required afresh. See docs/adr/0002.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { build, type Plugin } from 'esbuild';
@@ -80,10 +80,18 @@ export async function bundleHandler(name: string): Promise<string> {
  */
 export async function loadHandler<T>(name: string): Promise<T> {
   const bundle = await bundleHandler(name);
-  // Node's own require (also under jest), so the bundle and its packages load as plain CommonJS.
-  const nodeRequire = createRequire(bundle);
-  delete nodeRequire.cache[bundle];
-  const loaded = nodeRequire(bundle) as { handler?: T };
+  // A copy under a new name is a new module for any loader (Node's, and jest's, which ignores require.cache).
+  loads += 1;
+  const copy = bundle.replace(/\.cjs$/, `.${process.pid}.${loads}.cjs`);
+  copyFileSync(bundle, copy);
+  let loaded: { handler?: T };
+  try {
+    loaded = createRequire(copy)(copy) as { handler?: T };
+  } finally {
+    rmSync(copy, { force: true }); // compiled now; the inline source map keeps stack traces readable
+  }
   if (typeof loaded.handler !== 'function') throw new Error(`${relative(PROJECT_ROOT, handlerEntry(name))} does not export a handler function`);
   return loaded.handler;
 }
+
+let loads = 0;
