@@ -7,8 +7,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { DEFAULT_METRIC_SETTINGS, type MetricSettings } from '../core/settings';
 import { snakeCase } from '../core/lake-columns';
+import { RUNTIME_ENV } from '../core/runtime-env';
 
-export const QUERIES_DIR = resolve(__dirname, '..', '..', 'queries');
+/** queries/ in the source tree, or where a Lambda bundle put it (QUERIES_DIR). */
+export const QUERIES_DIR = process.env[RUNTIME_ENV.queriesDir]
+  ? resolve(process.env[RUNTIME_ENV.queriesDir] as string)
+  : resolve(__dirname, '..', '..', 'queries');
 
 export interface QueryParam {
   name: string;
