@@ -34,14 +34,14 @@ export type Propensity = number;
  */
 function fateWeights(u: Propensity): Record<Fate, number> {
   return {
-    completed: 0.41 * Math.exp(0.9 * u),
+    completed: 0.43 * Math.exp(0.9 * u),
     transferred: 0.24 * Math.exp(0.2 * u),
     dropped_out: 0.2 * Math.exp(-0.6 * u),
-    terminated: 0.15 * Math.exp(-0.5 * u),
+    terminated: 0.165 * Math.exp(-0.5 * u),
     other: 0.07 * Math.exp(-0.3 * u),
     incarcerated: 0.012 * Math.exp(-0.5 * u),
     died: 0.002,
-    silent: 0.13 * Math.exp(-0.6 * u),
+    silent: 0.17 * Math.exp(-0.6 * u),
   };
 }
 

@@ -9,6 +9,8 @@ import type { GeneratedEvent } from '../../../cli/synthetic/episode';
 
 interface EpisodeFacts {
   admissionDay: number;
+  /** Sessions scheduled (any status) and their minutes, by day after admission. */
+  schedule: { day: number; minutes: number }[];
   attendedDays: number[];
   scheduled: number;
   attended: number;
@@ -30,6 +32,9 @@ export interface CohortFigures {
   /** 90-day retention of clients whose first two tests were both negative, vs neither. */
   retentionByEarlyTests: { bothNegative: number; noneNegative: number };
   retention90ByClinic: Record<string, number>;
+  /** Scheduled sessions and hours per week in weeks 2–5 of episodes scheduled that long. */
+  scheduledSessionsPerWeek: number;
+  scheduledHoursPerWeek: number;
 }
 
 const NON_COMPLETION = new Set(['dropped_out', 'terminated', 'incarcerated', 'other']);
@@ -52,6 +57,7 @@ function episodeFacts(events: GeneratedEvent[]): EpisodeFacts | undefined {
   const facts: EpisodeFacts = {
     admissionDay: dayOf(enrollment.admissionDate),
     attendedDays: [],
+    schedule: [],
     scheduled: 0,
     attended: 0,
     cancelled: 0,
@@ -60,6 +66,7 @@ function episodeFacts(events: GeneratedEvent[]): EpisodeFacts | undefined {
   for (const event of events) {
     if (event.type === 'attendance') {
       facts.scheduled += 1;
+      facts.schedule.push({ day: dayOf(event.sessionDate) - facts.admissionDay, minutes: event.scheduledMinutes });
       if (event.status === 'cancelled_by_clinic') facts.cancelled += 1;
       if (event.status === 'attended') {
         facts.attended += 1;
@@ -107,6 +114,7 @@ export function cohortFigures(events: Iterable<GeneratedEvent>, asOf: string): C
   const retained = { 30: [0, 0], 60: [0, 0], 90: [0, 0] } as Record<30 | 60 | 90, [number, number]>;
   const early = { both: [0, 0], none: [0, 0] };
   const byClinic = new Map<string, [number, number]>();
+  const weeks = { count: 0, sessions: 0, minutes: 0 };
 
   for (const { clinicId, facts } of episodes) {
     if (facts.discharge) {
@@ -120,6 +128,12 @@ export function cohortFigures(events: Iterable<GeneratedEvent>, asOf: string): C
       if (facts.attended === 1) noReturn += 1;
     }
     scheduled += facts.scheduled - facts.cancelled;
+    if (facts.schedule.some((session) => session.day >= 35)) {
+      const window = facts.schedule.filter((session) => session.day >= 7 && session.day < 35);
+      weeks.count += 4;
+      weeks.sessions += window.length;
+      weeks.minutes += window.reduce((sum, session) => sum + session.minutes, 0);
+    }
     attended += facts.attended;
     collected += facts.collectedTests.length;
     negative += facts.collectedTests.filter((test) => test.negative).length;
@@ -168,6 +182,8 @@ export function cohortFigures(events: Iterable<GeneratedEvent>, asOf: string): C
       90: share(...retained[90]),
     },
     retentionByEarlyTests: { bothNegative: share(early.both[0], early.both[1]), noneNegative: share(early.none[0], early.none[1]) },
+    scheduledSessionsPerWeek: share(weeks.sessions, weeks.count),
+    scheduledHoursPerWeek: share(weeks.minutes / 60, weeks.count),
     retention90ByClinic: Object.fromEntries([...byClinic].map(([clinicId, [kept, total]]) => [clinicId, share(kept, total)])),
   };
 }
