@@ -127,7 +127,11 @@ export async function startStreamMapping(options: StreamMappingOptions): Promise
   const clientConfig = { endpoint: options.dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_AWS_CREDENTIALS };
   const dynamo = new DynamoDBClient(clientConfig);
   const streams = new DynamoDBStreamsClient(clientConfig);
-  const table = await dynamo.send(new DescribeTableCommand({ TableName: options.tableName }));
+  const table = await dynamo.send(new DescribeTableCommand({ TableName: options.tableName })).catch((error: Error) => {
+    dynamo.destroy();
+    streams.destroy();
+    throw new Error(`cannot read table ${options.tableName} at ${options.dynamoEndpoint}: ${error.message}`, { cause: error });
+  });
   const latestStreamArn = table.Table?.LatestStreamArn;
   if (!latestStreamArn || !table.Table?.StreamSpecification?.StreamEnabled) {
     dynamo.destroy();
