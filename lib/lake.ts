@@ -10,6 +10,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -18,6 +19,9 @@ import { DEFAULT_LAKE_PREFIX, DEFAULT_QUARANTINE_PREFIX, RUNTIME_ENV } from '../
 import { HandlerFunction } from './handler-function';
 import { DataBucket } from './secure-bucket';
 import type { StageConfig } from './stage-config';
+
+/** What deliverChanges logs when a batch had unmappable records (lambdas/core/deliver-changes.ts); a test keeps the two in step. */
+export const QUARANTINE_LOG_MESSAGE = 'records quarantined';
 
 export interface LakeProps {
   config: StageConfig;
@@ -37,6 +41,7 @@ export class Lake extends Construct {
   readonly iteratorAgeAlarm: cloudwatch.Alarm;
   readonly deadLetterAlarm: cloudwatch.Alarm;
   readonly errorsAlarm: cloudwatch.Alarm;
+  readonly quarantineAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: LakeProps) {
     super(scope, id);
@@ -128,9 +133,27 @@ export class Lake extends Construct {
       datapointsToAlarm: 2,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+
+    // A term match works whatever the log format (plain or JSON-wrapped by the Lambda runtime).
+    const quarantined = new logs.MetricFilter(this, 'QuarantinedBatches', {
+      logGroup: this.streamToLake.logGroup,
+      filterPattern: logs.FilterPattern.literal(`"${QUARANTINE_LOG_MESSAGE}"`),
+      metricNamespace: `iop-outcomes/${config.stage}`,
+      metricName: 'QuarantinedBatches',
+      metricValue: '1',
+      defaultValue: 0,
+    });
+    this.quarantineAlarm = new cloudwatch.Alarm(this, 'QuarantineAlarm', {
+      alarmDescription: `Stream records could not be mapped to lake rows; they are under ${this.quarantinePrefix} in the lake bucket with the reason. Fix the mapper, then backfill.`,
+      metric: quarantined.metric({ statistic: 'Sum', period: Duration.minutes(5) }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
   }
 
   get alarms(): cloudwatch.Alarm[] {
-    return [this.iteratorAgeAlarm, this.deadLetterAlarm, this.errorsAlarm];
+    return [this.iteratorAgeAlarm, this.deadLetterAlarm, this.errorsAlarm, this.quarantineAlarm];
   }
 }

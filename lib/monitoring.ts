@@ -80,6 +80,20 @@ export class Monitoring extends Construct {
     );
 
     this.watch(
+      new cloudwatch.Alarm(this, 'AthenaFailures', {
+        alarmDescription: 'Several Athena queries failed in the workgroup within 15 minutes (scan cutoff, a broken view after a deploy, or permissions).',
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/Athena',
+          metricName: 'TotalExecutionTime',
+          dimensionsMap: { WorkGroup: props.workGroupName, QueryState: 'FAILED', QueryType: 'DML' },
+          statistic: 'SampleCount',
+          period: Duration.minutes(15),
+        }),
+        threshold: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
       new cloudwatch.Alarm(this, 'Api5xx', {
         alarmDescription: 'The ingest API answered 5xx: clinics cannot send data. Check the ingest Lambda logs.',
         metric: api.metricServerError({ period, statistic: 'Sum' }),

@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
+import { PROJECT_ROOT } from '../../lib/handler-function';
+import { QUARANTINE_LOG_MESSAGE } from '../../lib/lake';
 import { DEFAULT_LAKE_PREFIX, DEFAULT_QUARANTINE_PREFIX, RUNTIME_ENV } from '../../lambdas/core/runtime-env';
 import { resourceId, synthStack } from './support/synth';
 
@@ -108,5 +112,19 @@ describe('lake', () => {
       MetricName: 'Errors',
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: streamToLake } }],
     });
+  });
+
+  it('should count quarantined batches from the message stream-to-lake really logs', () => {
+    // Prepare
+    const delivery = readFileSync(path.join(PROJECT_ROOT, 'lambdas/core/deliver-changes.ts'), 'utf8');
+
+    // Assess
+    expect(delivery).toContain(`log('${QUARANTINE_LOG_MESSAGE}'`);
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: resourceId(template, 'AWS::Logs::LogGroup', 'LakeStreamToLakeLogs') },
+      FilterPattern: `"${QUARANTINE_LOG_MESSAGE}"`,
+      MetricTransformations: [{ MetricNamespace: 'iop-outcomes/dev', MetricName: 'QuarantinedBatches', MetricValue: '1', DefaultValue: 0 }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'iop-outcomes/dev', MetricName: 'QuarantinedBatches', Threshold: 0 });
   });
 });

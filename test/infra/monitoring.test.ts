@@ -18,7 +18,7 @@ describe('monitoring', () => {
     });
   });
 
-  it('should alarm on API 5xx, ingest errors and throttles, authorizer errors, iterator age and dead letters', () => {
+  it('should alarm on API 5xx, ingest errors and throttles, authorizer errors, lake delay, dead letters, quarantine and Athena failures', () => {
     // Prepare
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
 
@@ -35,6 +35,8 @@ describe('monitoring', () => {
         'AWS/Lambda/IteratorAge',
         'AWS/SQS/ApproximateNumberOfMessagesVisible',
         'AWS/Lambda/Errors', // stream-to-lake
+        'iop-outcomes/dev/QuarantinedBatches',
+        'AWS/Athena/TotalExecutionTime',
       ].sort(),
     );
     for (const alarm of alarms) {
