@@ -136,7 +136,7 @@ describe('synthetic cohort generator', () => {
     for (const line of cohortLines({ ...small, admissions: 1500, months: 18, clean: true })) {
       if (line.kind !== 'event' || line.event.type !== 'enrollment') continue;
       const key = `${line.event.clinicId}/${line.event.clientId}`;
-      episodesByClient.set(key, (episodesByClient.get(key) ?? new Set()).add(line.event.episodeId));
+      episodesByClient.set(key, (episodesByClient.get(key) ?? new Set()).add(String(line.event.episodeId)));
     }
 
     // Assess
