@@ -90,7 +90,8 @@ interview_summary AS (
          count_if(status <> 'completed' AND in_window) AS attempts_in_window,
          count_if(status = 'died') AS died_attempts,
          min(CASE WHEN status = 'completed' AND in_window THEN interview_date END) AS follow_up_date,
-         max_by(status, interview_date) AS last_status
+         -- latest attempt; same-day attempts ordered by event id so the result is deterministic
+         max_by(status, CAST(interview_date AS VARCHAR) || '/' || event_id) AS last_status
   FROM six_month_interviews
   GROUP BY clinic_id, episode_id
 ),

@@ -116,7 +116,7 @@ describe('abstinence.sql and abstinence-runs.sql', () => {
     expect(opioids).toMatchObject({ episodes: 1, scheduled_tests: 9, missing_tests: 1, negative_tests: 7 });
     // C never gave a specimen: no single-substance row counts it, 'any' does
     const clinicB = rows.filter((row) => row.scope === 'clinic-b');
-    expect(clinicB.filter((row) => row.episodes > 0).map((row) => row.target)).toEqual(['any', 'primary']);
+    expect(clinicB.filter((row) => (row.episodes as number) > 0).map((row) => row.target)).toEqual(['any', 'primary']);
     expect(rows.find((row) => row.scope === 'clinic-b' && row.target === 'any')).toMatchObject({ scheduled_tests: 2, missing_tests: 2, negative_rate: 0, observed_negative_rate: null });
   });
 
