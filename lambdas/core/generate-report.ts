@@ -9,8 +9,9 @@ import { loadQuery } from '../adapters/query-files';
 import { renderCsvFiles } from '../report/render-csv';
 import { renderPdf } from '../report/render-pdf';
 import { cohortStart, followUpDueCohort, type FunderProfile, type ReportPeriod } from './funder-profile';
-import { buildReportModel, queriesForSections, type CohortKind, type ReportInputs } from './report-model';
+import { buildReportModel, queriesForSections, type ReportCohorts, type ReportInputs } from './report-model';
 import { reportTables, type ReportModel } from './report-content';
+import { DEFAULT_LATE_AFTER_DAYS } from './refresh';
 import { DEFAULT_METRIC_SETTINGS, type MetricSettings } from './settings';
 
 export const REPORTS_PREFIX = 'reports/';
@@ -123,7 +124,7 @@ export async function generateReport(deps: GenerateReportDeps, request: Generate
   return { model, manifest, manifestKey, pdf };
 }
 
-export function reportCohorts(profile: FunderProfile, period: ReportPeriod, settings: MetricSettings): Record<CohortKind, { from: string; to: string }> {
+export function reportCohorts(profile: FunderProfile, period: ReportPeriod, settings: MetricSettings): ReportCohorts {
   return {
     admissions: { from: cohortStart(period, profile.cohortMonths), to: period.end },
     'follow-up-due': followUpDueCohort(period, profile.cohortMonths, settings.followUpWindowEndMonths),
@@ -139,17 +140,23 @@ export async function runReportQueries(
   deps: Pick<GenerateReportDeps, 'engine' | 'queriesDir'>,
   profile: FunderProfile,
   period: ReportPeriod,
-  cohorts: Record<CohortKind, { from: string; to: string }>,
+  cohorts: ReportCohorts,
 ): Promise<{ inputs: ReportInputs; definitionsVersion: string }> {
   const inputs: ReportInputs = {};
   const definitions = createHash('sha256');
   for (const query of queriesForSections(profile.sections)) {
+    // Discharges in the period are counted whatever the admission date (TEDS convention).
+    const admitted = query.cohort === 'discharges-in-period' ? null : cohorts[query.cohort];
     const candidates: Record<string, unknown> = {
       as_of: period.asOf,
       clinic_id: profile.clinics !== 'all' && profile.clinics.length === 1 ? profile.clinics[0] : null,
       program_id: profile.programId ?? null,
-      cohort_from: cohorts[query.cohort].from,
-      cohort_to: cohorts[query.cohort].to,
+      cohort_from: admitted?.from ?? null,
+      cohort_to: admitted?.to ?? null,
+      period_from: query.cohort === 'discharges-in-period' ? period.start : null,
+      period_to: query.cohort === 'discharges-in-period' ? period.end : null,
+      // Same lateness rule as the dashboard's data-quality panel.
+      late_after_days: DEFAULT_LATE_AFTER_DAYS,
     };
     const loaded = loadQuery(query.name, deps.queriesDir);
     definitions.update(`${query.name}\n${loaded.sql}\n`);

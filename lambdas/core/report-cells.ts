@@ -29,6 +29,7 @@ export function formatValue(kind: CellKind, value: number | string | null | [num
     case 'p-value':
       return value < 0.001 ? '<0.001' : value.toFixed(3);
     case 'days':
+    case 'weeks':
     case 'hours':
       return Number.isInteger(value) ? String(value) : value.toFixed(1);
     case 'interval':

@@ -5,7 +5,7 @@
 import type { ReportPeriod, ReportSection } from './funder-profile';
 
 /** How a cell's number is to be read (and whether it is a count the suppression rule protects). */
-export type CellKind = 'label' | 'count' | 'percent' | 'interval' | 'estimate' | 'days' | 'hours' | 'p-value' | 'text';
+export type CellKind = 'label' | 'count' | 'percent' | 'interval' | 'estimate' | 'days' | 'weeks' | 'hours' | 'p-value' | 'text';
 
 export type SuppressionMark = 'primary' | 'complementary';
 

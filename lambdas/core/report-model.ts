@@ -9,10 +9,14 @@ import type { ReportUnit } from './report-tables';
 import type { MetricSettings } from './settings';
 import { methodsSection } from './report-sections/methods';
 import { followUpTable, intakeVsFollowUpChart, matchedPairsTable, suppressOutcomes } from './report-sections/outcomes';
+import { abstinenceBlocks } from './report-sections/abstinence';
+import { dataCompletenessTable } from './report-sections/data-completeness';
+import { dischargeBlocks, intakeBlocks } from './report-sections/intake-discharge';
 import { retentionChart } from './report-sections/retention-curve';
-import { type CohortKind, type ReportInputs, requireRows, type SectionContext } from './report-sections/section-context';
+import { retentionSummaryTable } from './report-sections/retention-summary';
+import { type CohortKind, type ReportCohorts, type ReportInputs, requireRows, type SectionContext } from './report-sections/section-context';
 
-export type { ReportInputs, CohortKind } from './report-sections/section-context';
+export type { ReportInputs, CohortKind, ReportCohorts } from './report-sections/section-context';
 
 export const SECTION_TITLES: Record<ReportSection, string> = {
   'intake-discharge': 'Intake coverage and discharge mix',
@@ -27,9 +31,19 @@ export const SECTION_TITLES: Record<ReportSection, string> = {
 
 /** Metric files each section reads, and the cohort each is run for. */
 export const SECTION_QUERIES: Record<ReportSection, { name: string; cohort: CohortKind }[]> = {
-  'intake-discharge': [],
-  retention: [{ name: 'retention', cohort: 'admissions' }],
-  abstinence: [],
+  'intake-discharge': [
+    { name: 'engagement', cohort: 'admissions' },
+    { name: 'early-dropout', cohort: 'admissions' },
+    { name: 'completion', cohort: 'discharges-in-period' },
+  ],
+  retention: [
+    { name: 'retention', cohort: 'admissions' },
+    { name: 'retention-summary', cohort: 'admissions' },
+  ],
+  abstinence: [
+    { name: 'abstinence', cohort: 'admissions' },
+    { name: 'abstinence-runs', cohort: 'admissions' },
+  ],
   dose: [],
   goals: [],
   outcomes: [
@@ -37,7 +51,10 @@ export const SECTION_QUERIES: Record<ReportSection, { name: string; cohort: Coho
     { name: 'outcomes', cohort: 'follow-up-due' },
   ],
   completers: [{ name: 'outcomes', cohort: 'follow-up-due' }],
-  'data-completeness': [{ name: 'data-quality', cohort: 'admissions' }],
+  'data-completeness': [
+    { name: 'data-quality', cohort: 'admissions' },
+    { name: 'abstinence', cohort: 'admissions' },
+  ],
 };
 
 export function queriesForSections(sections: readonly ReportSection[]): { name: string; cohort: CohortKind }[] {
@@ -60,7 +77,7 @@ export function reportUnits(profile: FunderProfile): ReportUnit[] {
 export interface ReportModelContext {
   profile: FunderProfile;
   period: ReportPeriod;
-  cohorts: Record<CohortKind, { from: string; to: string }>;
+  cohorts: ReportCohorts;
   generatedAt: string;
   softwareVersion: string;
   definitionsVersion: string;
@@ -83,9 +100,13 @@ export function buildReportModel(inputs: ReportInputs, context: ReportModelConte
   const suppressedOutcomes = () => (outcomes ??= suppressOutcomes(section.rows('outcomes'), units, maxCount));
 
   const builders: Partial<Record<ReportSection, () => ReportSectionContent['blocks']>> = {
+    'intake-discharge': () => [...intakeBlocks(section), ...dischargeBlocks(section)],
     retention: () => [
       { type: 'chart', chart: retentionChart(section.rows('retention'), units, maxCount) },
+      { type: 'table', table: retentionSummaryTable(section) },
     ],
+    abstinence: () => abstinenceBlocks(section),
+    'data-completeness': () => [{ type: 'table', table: dataCompletenessTable(section) }],
     outcomes: () => [
       { type: 'table', table: followUpTable(section) },
       { type: 'table', table: matchedPairsTable(suppressedOutcomes(), units, ['all'], 'outcomes-matched-pairs', 'Intake vs six-month follow-up (matched pairs)') },

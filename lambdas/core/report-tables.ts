@@ -39,6 +39,8 @@ export interface StatMeasure {
   /** The count shown in the "N" column (e.g. number at risk). */
   base?: string;
   benchmark?: number;
+  /** Column whose text explains a NULL value (e.g. median_status 'not reached'). */
+  nullTextColumn?: string;
 }
 
 export type Measure = RateMeasure | CountMeasure | StatMeasure;
@@ -84,7 +86,9 @@ function countColumnsOf(measures: readonly Measure[]): string[] {
 }
 
 export function suppressUnitRows(rows: Row[], spec: Pick<MeasureTableSpec, 'measures' | 'columnSums'>, maxCount: number): SuppressedTable {
-  const counts = countColumnsOf(spec.measures);
+  // Counts behind the shown measures plus every count a declared sum ties them to.
+  const related = (spec.columnSums ?? []).flatMap((sum) => [sum.total, ...sum.parts]);
+  const counts = [...new Set([...countColumnsOf(spec.measures), ...related])];
   const rates = spec.measures.flatMap((measure) =>
     measure.kind === 'rate'
       ? [{ columns: [measure.rate, ...(measure.lower ? [measure.lower] : []), ...(measure.upper ? [measure.upper] : [])], numerator: measure.numerator, denominator: measure.denominator }]
@@ -100,7 +104,7 @@ export function suppressUnitRows(rows: Row[], spec: Pick<MeasureTableSpec, 'meas
 }
 
 export function measureTable(rows: readonly Row[], units: readonly ReportUnit[], spec: MeasureTableSpec, maxCount: number): MeasureTableResult {
-  const scoped = unitRows(rows, units, countColumnsOf(spec.measures));
+  const scoped = unitRows(rows, units, [...countColumnsOf(spec.measures), ...(spec.columnSums ?? []).flatMap((sum) => [sum.total, ...sum.parts])]);
   const suppressed = suppressUnitRows(scoped, spec, maxCount);
   const showUnit = units.length > 1;
   const hasBenchmark = spec.measures.some((measure) => measure.kind !== 'count' && measure.benchmark !== undefined);
@@ -142,10 +146,33 @@ function measureCells(table: SuppressedTable, key: string, row: Record<string, u
       measure.lower && measure.upper ? intervalFrom(table, key, row, measure.lower, measure.upper) : blank(),
     ];
   }
+  const value = cellFrom(table, key, row, measure.column, measure.cellKind);
+  const explanation = measure.nullTextColumn ? row[measure.nullTextColumn] : undefined;
+  if (value.value === null && !value.suppressed && typeof explanation === 'string') value.text = explanation;
   return [
     blank(),
     measure.base ? cellFrom(table, key, row, measure.base, 'count') : blank(),
-    cellFrom(table, key, row, measure.column, measure.cellKind),
+    value,
     measure.lower && measure.upper ? intervalFrom(table, key, row, measure.lower, measure.upper) : blank(),
   ];
+}
+
+/**
+ * One row per scope from rows keyed by (scope, dimension…): column `c` of the row whose
+ * dimensions are (a, b) becomes `c:a:b`. Lets a table whose parts share margins (discharge
+ * reasons summing to all discharges) go through suppression as one row with column sums.
+ */
+export function pivotRows(rows: readonly Row[], dimensions: readonly string[]): Row[] {
+  const byScope = new Map<string, Row>();
+  for (const row of rows) {
+    const scope = String(row.scope);
+    const suffix = dimensions.map((dimension) => String(row[dimension])).join(':');
+    const pivoted = byScope.get(scope) ?? { scope };
+    for (const [column, value] of Object.entries(row)) {
+      if (column === 'scope' || dimensions.includes(column)) continue;
+      pivoted[`${column}:${suffix}`] = value;
+    }
+    byScope.set(scope, pivoted);
+  }
+  return [...byScope.values()];
 }

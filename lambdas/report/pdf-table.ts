@@ -7,16 +7,29 @@ import { contentBottom, contentWidth, ensureSpace, FONT, INK, TEXT, type Pdf } f
 
 const PADDING = 3;
 
+/**
+ * Number columns get what their widest cell needs (headers may wrap at spaces); label
+ * columns share the rest, so a long measure name wraps instead of squeezing the numbers.
+ */
 function columnWidths(doc: Pdf, table: ReportTable): number[] {
   const width = contentWidth(doc);
-  const count = table.columns.length;
-  if (count === 1) return [width];
-  // The label column gets what its longest label needs, within a third to a half of the page.
   doc.font(FONT.regular).fontSize(TEXT.table);
-  const longest = Math.max(...table.rows.map((row) => doc.widthOfString(row[0]?.text ?? '')), doc.widthOfString(table.columns[0].label));
-  const first = Math.min(width * 0.45, Math.max(width * 0.28, longest + 2 * PADDING));
-  const rest = (width - first) / (count - 1);
-  return [first, ...new Array<number>(count - 1).fill(rest)];
+  const cellWidth = (index: number) => Math.max(0, ...table.rows.map((row) => doc.widthOfString(row[index]?.text ?? '')));
+  doc.font(FONT.bold);
+  const headerWordWidth = (index: number) => Math.max(...table.columns[index].label.split(/\s+/).map((word) => doc.widthOfString(word)));
+  const natural = table.columns.map((_, index) => Math.max(cellWidth(index), headerWordWidth(index)) + 2 * PADDING + 1);
+  // Secondary label columns (clinic, group) are short: they keep their natural width.
+  const fixed = table.columns.map((_, index) => index).filter((index) => index !== 0);
+  const fixedWidth = fixed.reduce((sum, index) => sum + natural[index], 0);
+  const widths = [...natural];
+  const minimumFirst = Math.min(natural[0], width * 0.2);
+  if (fixedWidth + minimumFirst > width) {
+    // Too wide even so: shrink the other columns proportionally (their text wraps).
+    const scale = (width - minimumFirst) / fixedWidth;
+    for (const index of fixed) widths[index] = natural[index] * scale;
+  }
+  widths[0] = width - fixed.reduce((sum, index) => sum + widths[index], 0);
+  return widths;
 }
 
 function rowHeight(doc: Pdf, texts: string[], widths: number[], font: string): number {

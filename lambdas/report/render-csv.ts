@@ -24,6 +24,7 @@ const UNIT_OF_KIND: Partial<Record<CellKind, string>> = {
   percent: 'proportion',
   estimate: 'proportion',
   days: 'days',
+  weeks: 'weeks',
   hours: 'hours',
   count: 'count',
   'p-value': 'p',

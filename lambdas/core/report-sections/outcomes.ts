@@ -11,7 +11,7 @@ import { suppressTable, type SuppressedTable } from '../suppression';
 import type { SectionContext } from './section-context';
 
 export const OUTCOME_DOMAINS: Record<string, string> = {
-  abstinent: 'Abstinent (no use, past 30 days)',
+  abstinent: 'Abstinent (past 30 days)',
   employed_or_in_school: 'Employed or in school',
   no_arrests: 'No arrests (past 30 days)',
   stably_housed: 'Stably housed',
@@ -138,12 +138,12 @@ export function matchedPairsTable(
     { key: 'domain', label: 'Domain', kind: 'label' },
     ...(showUnit ? [{ key: 'clinic', label: 'Clinic', kind: 'label' as const }] : []),
     ...(showGroup ? [{ key: 'group', label: 'Group', kind: 'label' as const }] : []),
-    { key: 'pairs', label: 'Pairs (n)', kind: 'count' },
-    { key: 'intake', label: 'At intake', kind: 'percent' },
-    { key: 'intake_ci', label: 'Intake 95% CI', kind: 'interval' },
-    { key: 'follow_up', label: 'At follow-up', kind: 'percent' },
-    { key: 'follow_up_ci', label: 'Follow-up 95% CI', kind: 'interval' },
-    { key: 'change', label: 'Change (points)', kind: 'text' },
+    { key: 'pairs', label: 'Pairs', kind: 'count' },
+    { key: 'intake', label: 'Intake', kind: 'percent' },
+    { key: 'intake_ci', label: 'Intake CI', kind: 'interval' },
+    { key: 'follow_up', label: '6 months', kind: 'percent' },
+    { key: 'follow_up_ci', label: '6-month CI', kind: 'interval' },
+    { key: 'change', label: 'Change (pts)', kind: 'text' },
     { key: 'p', label: 'McNemar p', kind: 'p-value' },
   ];
   const body: ReportCell[][] = [];
@@ -171,7 +171,8 @@ export function matchedPairsTable(
   }
   const notes = [
     'Matched pairs: episodes with a completed intake interview and a completed six-month interview inside the window, the item answered at both. ' +
-      'Change = follow-up % − intake %, in percentage points. McNemar: exact two-sided binomial test on the discordant pairs.',
+      'Intake / 6 months: share with the positive outcome at each interview, Wilson 95% intervals (CI). Change = 6-month % − intake %, in percentage points. ' +
+      'McNemar p: exact two-sided binomial test on the discordant pairs. Abstinent = no alcohol or drug use in the past 30 days.',
     ...(anySuppressed(body) ? suppressionLegend(suppressed.maxCount) : []),
   ];
   return { id, title, columns, rows: body, notes };

@@ -7,13 +7,19 @@ import type { MetricSettings } from '../settings';
 /** Metric file name → its rows (every scope), as the query port returned them. */
 export type ReportInputs = Record<string, Row[]>;
 
-/** Which admission cohort a metric file is run for. */
-export type CohortKind = 'admissions' | 'follow-up-due';
+/**
+ * Which cohort a metric file is run for: admissions of the trailing months, admissions whose
+ * follow-up fell due in them, or (no admission filter) discharges dated inside the period.
+ */
+export type CohortKind = 'admissions' | 'follow-up-due' | 'discharges-in-period';
+
+/** The admission date ranges of the two admission-based cohorts. */
+export type ReportCohorts = Record<'admissions' | 'follow-up-due', { from: string; to: string }>;
 
 export interface SectionContext {
   profile: FunderProfile;
   period: ReportPeriod;
-  cohorts: Record<CohortKind, { from: string; to: string }>;
+  cohorts: ReportCohorts;
   units: ReportUnit[];
   settings: MetricSettings;
   /** Rows of a metric file; fails loudly when the file was not run (a wiring error). */
