@@ -162,9 +162,10 @@ export function expandMacros(sql: string, macros: Map<string, Macro>): string {
   const callStart = new RegExp(`\\b(${names})\\s*\\(`, 'g');
   let output = '';
   let cursor = 0;
+  const code = codePositions(sql);
   let match: RegExpExecArray | null;
   while ((match = callStart.exec(sql)) !== null) {
-    if (isInsideComment(sql, match.index)) continue;
+    if (!code[match.index]) continue;
     const macro = macros.get(match[1])!;
     const open = match.index + match[0].length - 1;
     const { args, end } = splitArguments(sql, open);
@@ -182,9 +183,23 @@ export function expandMacros(sql: string, macros: Map<string, Macro>): string {
   return output + sql.slice(cursor);
 }
 
-function isInsideComment(sql: string, index: number): boolean {
-  const lineStart = sql.lastIndexOf('\n', index) + 1;
-  return sql.slice(lineStart, index).includes('--');
+/** true at each index that is SQL code, false inside string literals and `--` comments. */
+function codePositions(sql: string): boolean[] {
+  const code = new Array<boolean>(sql.length).fill(true);
+  for (let index = 0; index < sql.length; index++) {
+    if (sql[index] === "'") {
+      const close = sql.indexOf("'", index + 1);
+      const end = close === -1 ? sql.length - 1 : close;
+      code.fill(false, index, end + 1);
+      index = end;
+    } else if (sql[index] === '-' && sql[index + 1] === '-') {
+      const lineEnd = sql.indexOf('\n', index);
+      const end = lineEnd === -1 ? sql.length : lineEnd;
+      code.fill(false, index, end);
+      index = end;
+    }
+  }
+  return code;
 }
 
 /** Splits `(a, f(b, c), 'x,y')` at top-level commas; returns the arguments and the closing paren index. */
