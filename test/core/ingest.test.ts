@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { StoredEvent } from '../../lambdas/core/events-table';
 import {
   checkEvents,
@@ -310,5 +311,34 @@ describe('ingestSettingsFromEnv', () => {
     expect(ingestSettingsFromEnv({})).toEqual(DEFAULT_INGEST_SETTINGS);
     expect(ingestSettingsFromEnv({ MAX_EVENTS_PER_BATCH: '50', MAX_BODY_BYTES: '2048' })).toEqual({ maxEventsPerBatch: 50, maxBodyBytes: 2048 });
     expect(() => ingestSettingsFromEnv({ MAX_BODY_BYTES: '1MB' })).toThrow(/MAX_BODY_BYTES is "1MB"; it must be a positive whole number/);
+  });
+});
+
+describe('ingestBatch on arbitrary input', () => {
+  async function statusOf(body: string): Promise<number> {
+    try {
+      return (await ingest(body, memoryStore().save)).statusCode;
+    } catch (error) {
+      if (error instanceof IngestRequestError) return error.statusCode;
+      throw error;
+    }
+  }
+
+  it('should answer any body with a 4xx or a success, never a server error', async () => {
+    await fc.assert(fc.asyncProperty(fc.string(), async (body) => expect([400, 413]).toContain(await statusOf(body))), { numRuns: 200 });
+  });
+
+  it('should answer any list of JSON values as events with a 2xx or a 4xx', async () => {
+    const nearlyEvents = fc.oneof(
+      fc.jsonValue(),
+      fc.record({ type: fc.constantFrom('attendance', 'goal', 'x'), eventId: fc.string(), clinicId: fc.constantFrom('riverside', 'other'), clientId: fc.string() }),
+      fc.dictionary(fc.constantFrom(...Object.keys(attendance('a'))), fc.jsonValue()).map((fields) => ({ ...attendance('a'), ...fields })),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(nearlyEvents, { minLength: 1, maxLength: 8 }), async (events) => {
+        expect([200, 207, 400, 403]).toContain(await statusOf(JSON.stringify({ events })));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
