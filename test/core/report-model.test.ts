@@ -75,6 +75,29 @@ function retentionRows(scope: string, n: number): Row[] {
   });
 }
 
+function retentionSummaryRows(scope: string, episodes: number, atRisk: [number, number, number]): Row[] {
+  return ['in_treatment', 'not_dropped_out'].flatMap((estimand) =>
+    [30, 60, 90].map((day, index) => ({
+      scope,
+      estimand,
+      day,
+      episodes,
+      at_risk: atRisk[index],
+      estimate: 0.9 - index * 0.2,
+      ci_lower: 0.8 - index * 0.2,
+      ci_upper: 0.95 - index * 0.2,
+      naive_eligible: episodes - 5,
+      naive_retained: Math.round((episodes - 5) * (0.9 - index * 0.2)),
+      naive_rate: Math.round((episodes - 5) * (0.9 - index * 0.2)) / (episodes - 5),
+      naive_ci_lower: 0.5,
+      naive_ci_upper: 0.95,
+      median_days: null,
+      median_status: 'not reached',
+      ci_transform: 'log-log',
+    })),
+  );
+}
+
 function build(inputs: ReportInputs, overrides: Partial<FunderProfileInput> = {}): ReportModel {
   return buildReportModel(inputs, {
     profile: profile(overrides),
@@ -95,6 +118,7 @@ function table(model: ReportModel, id: string): ReportTable {
 
 const inputs: ReportInputs = {
   retention: [...retentionRows('all', 60), ...retentionRows('clinic-a', 40)],
+  'retention-summary': [...retentionSummaryRows('all', 60, [45, 30, 8]), ...retentionSummaryRows('clinic-a', 40, [30, 20, 5])],
   'follow-up': [followUpRow('all', 120, 90), followUpRow('clinic-a', 60, 50), followUpRow('clinic-b', 8, 5)],
   outcomes: [
     ...outcomeRows('all', [40, 20, 30, 4, 14], [30, 12, 15, 6, 9]),
@@ -178,6 +202,20 @@ describe('buildReportModel', () => {
     expect(points[1]).toEqual({ x: 7, y: 53 / 60, lower: 53 / 60 - 0.1, upper: Math.min(1, 53 / 60 + 0.1) });
   });
 
+  it('should hide a 90-day estimate resting on 10 or fewer episodes at risk, and say "not reached" for an unreached median', () => {
+    // Prepare / Act
+    const model = build(inputs, { sections: ['retention'] });
+
+    // Assess
+    const summary = table(model, 'retention-30-60-90');
+    const at90 = summary.rows.find((row) => row[0].text === 'Not dropped out at 90 days')!;
+    expect(at90.slice(2, 5).map((cell) => cell.text)).toEqual(['*', '*', '*']);
+    const at30 = summary.rows.find((row) => row[0].text === 'Not dropped out at 30 days')!;
+    expect(at30.slice(2, 5).map((cell) => cell.text)).toEqual(['45', '90.0%', '80.0–95.0%']);
+    const median = summary.rows.find((row) => row[0].text === 'Median days, not dropped out')!;
+    expect(median[3].text).toBe('not reached');
+  });
+
   it('should leave out a curve whose whole cohort is 10 or fewer and say so under the chart', () => {
     // Prepare / Act
     const model = build({ ...inputs, retention: retentionRows('all', 8) }, { sections: ['retention'] });
@@ -185,6 +223,7 @@ describe('buildReportModel', () => {
     // Assess
     const chart = model.sections[0].blocks[0];
     if (chart.type !== 'chart') throw new Error('no chart');
+    expect(chart.chart.id).toBe('retention-curve');
     expect(chart.chart.type === 'step-curve' && chart.chart.series).toEqual([]);
     expect(chart.chart.note).toContain('Not shown');
   });
