@@ -12,6 +12,7 @@ import { Keys } from './keys';
 import { Lake } from './lake';
 import { Monitoring } from './monitoring';
 import { acknowledgeFindings } from './nag-acknowledgements';
+import { ResearcherAccess } from './researcher-access';
 import { AccessLogBucket } from './secure-bucket';
 import type { StageConfig } from './stage-config';
 
@@ -80,6 +81,16 @@ export class IopOutcomesStack extends Stack {
       ...props.queries,
     });
 
+    const researchers = new ResearcherAccess(this, 'Researchers', {
+      config,
+      workGroupName: this.analytics.workGroupName,
+      databaseName: this.analytics.databaseName,
+      lakeBucket: this.lake.bucket,
+      lakePrefix: this.lake.lakePrefix,
+      resultsBucket: this.analytics.resultsBucket,
+      dataKey: this.keys.data,
+    });
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       config,
       key: this.keys.operations,
@@ -99,6 +110,10 @@ export class IopOutcomesStack extends Stack {
     new CfnOutput(this, 'EventsTable', { value: this.tables.events.tableName });
     new CfnOutput(this, 'ClinicKeysTable', { value: this.tables.clinicKeys.tableName });
     new CfnOutput(this, 'PseudonymSecretArn', { value: this.ingest.pseudonymSecret.secretArn });
+    new CfnOutput(this, 'ResearcherPolicyArn', {
+      value: researchers.policy.managedPolicyArn,
+      description: "Attach to researchers' IAM roles: Athena in this workgroup, read-only lake",
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
 
     acknowledgeFindings(this, config);

@@ -88,6 +88,10 @@ function stackAcknowledgements(stack: Stack, config: StageConfig): NagAcknowledg
     { path: 'Analytics/Views/Provider', id: 'HIPAA.Security-LambdaInsideVPC', reason: LAMBDA_NO_VPC },
     { path: 'Analytics/Views/Provider', id: 'HIPAA.Security-LambdaDLQ', reason: 'The provider framework Lambda is invoked synchronously by CloudFormation during deployments; CloudFormation reports and rolls back its failures.' },
     { path: 'Analytics/Views/Provider', id: 'HIPAA.Security-LambdaConcurrency', reason: 'The provider framework Lambda runs once per stack deployment; reserving concurrency for it would take capacity from the ingest path.' },
+    // Researchers' managed policy.
+    { path: 'Researchers/Policy', id: `AwsSolutions-IAM5[Resource::<${ref('Lake/Lake/Bucket')}.Arn>/lake/*]`, reason: 'Researchers read every Parquet object of the lake tables under lake/ (Athena reads as the caller); the quarantine/ prefix stays out of reach.' },
+    { path: 'Researchers/Policy', id: `AwsSolutions-IAM5[Resource::<${ref('Analytics/Results/Bucket')}.Arn>/results/*]`, reason: 'Athena writes each researcher query result under results/ with a generated name and reads it back for the caller; nothing else in the results bucket.' },
+    { path: 'Researchers/Policy', id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:${literal(stack.region, 'AWS::Region')}:${literal(stack.account, 'AWS::AccountId')}:table/${config.namePrefix.replace(/-/g, '_')}/*]`, reason: 'Researchers read the definitions of every lake table and view in this stack\'s Glue database (read-only Get* actions); no other database is reachable.' },
     // Buckets and backup.
     ...['AccessLogs/Bucket', 'Lake/Lake/Bucket', 'Analytics/Results/Bucket'].map((path) => ({
       path,
