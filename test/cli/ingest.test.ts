@@ -53,7 +53,8 @@ class FakeIngestApi {
     if (scripted && scripted(seen, response)) return;
     if (seen.method === 'DELETE') {
       const found = !seen.url.includes('missing');
-      return send(response, found ? 200 : 404, found ? { status: 'retracted' } : { message: 'no event with this eventId is stored' });
+      send(response, found ? 200 : 404, found ? { status: 'retracted' } : { message: 'no event with this eventId is stored' });
+      return;
     }
     const results = seen.events.map((event, index) =>
       String(event.eventId).includes('bad')
