@@ -23,9 +23,12 @@ export class TableBackup extends Construct {
   constructor(scope: Construct, id: string, props: TableBackupProps) {
     super(scope, id);
     const { config } = props;
+    // Retained in every stage: AWS Backup refuses to delete a vault that still holds recovery points,
+    // so a DESTROY policy would only make `cdk destroy` fail. Points expire after the retention period.
     this.vault = new backup.BackupVault(this, 'Vault', {
+      backupVaultName: `${config.namePrefix}-tables`,
       encryptionKey: props.key,
-      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     this.plan = new backup.BackupPlan(this, 'Plan', {
       backupVault: this.vault,
