@@ -48,7 +48,8 @@ describe('iop-outcomes query', () => {
     localDir = mkdtempSync(join(tmpdir(), 'query-cli-'));
     process.env.IOP_LOCAL_DIR = localDir;
     const mirror = join(localDir, 'lake-mirror');
-    // Bewick 2004 times as episodes: dropouts at 1, 1, 4, 5, 9, 22; censored at 6 and 9.
+    // Bewick 2004 times as episodes: dropouts at 1, 1, 4, 5, 9, 22; censored at 6 and 9 (plus a
+    // corrected discharge at day 0 and a retracted admission, below).
     const ends = [1, 1, 4, 5, 9, 22];
     const censored = [6, 9];
     const dayAfter = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
@@ -66,6 +67,13 @@ describe('iop-outcomes query', () => {
       enrollments.push(lakeRow('enrollments', { episode_id: episode, admission_date: dayAfter('2026-06-30', -days), program_id: 'iop', primary_substance: 'opioids' }));
       sessions.push(lakeRow('attendance', { episode_id: episode, session_date: '2026-06-30', session_type: 'group', status: 'attended', scheduled_minutes: 180, attended_minutes: 180 }));
     });
+    // A retracted admission (INSERT, then REMOVE of the same event) must not count, and a
+    // corrected discharge (version 2: completed → terminated) counts with its latest reason.
+    const retracted = lakeRow('enrollments', { episode_id: 'retracted', admission_date: '2026-03-01', program_id: 'iop', primary_substance: 'alcohol' });
+    enrollments.push(retracted, { ...retracted, change_kind: 'REMOVE', change_seq: String(++sequence).padStart(40, '0') });
+    enrollments.push(lakeRow('enrollments', { episode_id: 'corrected', admission_date: '2026-02-01', program_id: 'iop', primary_substance: 'alcohol' }));
+    const firstVersion = lakeRow('discharges', { episode_id: 'corrected', discharge_date: '2026-02-20', reason: 'completed' });
+    discharges.push(firstVersion, { ...firstVersion, version: 2, reason: 'terminated', change_kind: 'MODIFY', change_seq: String(++sequence).padStart(40, '0') });
     writePartition(mirror, 'enrollments', enrollments);
     writePartition(mirror, 'attendance', sessions);
     writePartition(mirror, 'discharges', discharges);
@@ -97,8 +105,8 @@ describe('iop-outcomes query', () => {
     const text = output.join('');
     expect(text).toContain('retention (as of 2026-06-30)');
     expect(text).toContain('retention-summary');
-    const curveLine = text.split('\n').find((line) => /^all\s+in_treatment\s+5\s/.test(line));
-    expect(curveLine).toMatch(/\s0\.5000\s/);
+    const curveLine = text.split('\n').find((line) => /^all\s+in_treatment\s+4\s/.test(line));
+    expect(curveLine).toMatch(/\s0\.5556\s/);
     const summaryLine = text.split('\n').find((line) => /^all\s+in_treatment\s+30\s/.test(line));
     expect(summaryLine).toMatch(/reached/);
   });
@@ -106,14 +114,25 @@ describe('iop-outcomes query', () => {
   it('should print machine-readable JSON with typed values', async () => {
     await command.run(['retention-summary', '--as-of', '2026-06-30', '--format', 'json', '--clinic', 'clinic-a']);
     const rows = JSON.parse(output.join('')) as Record<string, unknown>[];
-    expect(rows.find((row) => row.scope === 'clinic-a' && row.estimand === 'in_treatment' && row.day === 30)).toMatchObject({ episodes: 8, median_days: 5, estimate: 0 });
+    expect(rows.find((row) => row.scope === 'clinic-a' && row.estimand === 'in_treatment' && row.day === 30)).toMatchObject({ episodes: 9, median_days: 5, estimate: 0 });
   });
 
   it('should print CSV with a header row', async () => {
     await command.run(['early-dropout', '--as-of', '2026-06-30', '--format', 'csv']);
     const [header, first] = output.join('').split('\r\n');
     expect(header.startsWith('scope,admissions,eligible,no_return')).toBe(true);
-    expect(first.startsWith('all,8,6,')).toBe(true);
+    expect(first.startsWith('all,9,7,')).toBe(true);
+  });
+
+  it('should read corrections and retractions as the lake views resolve them', async () => {
+    // Act
+    await command.run(['completion', '--as-of', '2026-06-30', '--format', 'json']);
+
+    // Assess: 6 dropouts + the corrected discharge, now terminated; the retracted admission is gone.
+    const rows = JSON.parse(output.join('')) as Record<string, unknown>[];
+    expect(rows.find((row) => row.scope === 'all' && row.reason === 'all')).toMatchObject({ discharges: 7 });
+    expect(rows.find((row) => row.scope === 'all' && row.reason === 'terminated')).toMatchObject({ discharges: 1 });
+    expect(rows.find((row) => row.scope === 'all' && row.reason === 'completed')).toMatchObject({ discharges: 0 });
   });
 
   it('should refuse a filter the file does not have and a missing --as-of, naming the fix', async () => {
