@@ -18,7 +18,8 @@ const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 export function formatValue(kind: CellKind, value: number | string | null | [number, number]): string {
   if (value === null || value === undefined) return 'n/a';
-  if (Array.isArray(value)) return `${percentNumber(value[0])}–${percentNumber(value[1])}%`;
+  // Interval columns are headed "95% CI" and hold percentages; the sign is left out to keep them narrow.
+  if (Array.isArray(value)) return `${percentNumber(value[0])}–${percentNumber(value[1])}`;
   if (typeof value === 'string') return value;
   switch (kind) {
     case 'count':

@@ -11,9 +11,9 @@ const PADDING = 3;
  * Number columns get what their widest cell needs (headers may wrap at spaces); label
  * columns share the rest, so a long measure name wraps instead of squeezing the numbers.
  */
-function columnWidths(doc: Pdf, table: ReportTable): number[] {
+function columnWidths(doc: Pdf, table: ReportTable, size: number): number[] {
   const width = contentWidth(doc);
-  doc.font(FONT.regular).fontSize(TEXT.table);
+  doc.font(FONT.regular).fontSize(size);
   const cellWidth = (index: number) => Math.max(0, ...table.rows.map((row) => doc.widthOfString(row[index]?.text ?? '')));
   doc.font(FONT.bold);
   const headerWordWidth = (index: number) => Math.max(...table.columns[index].label.split(/\s+/).map((word) => doc.widthOfString(word)));
@@ -32,20 +32,20 @@ function columnWidths(doc: Pdf, table: ReportTable): number[] {
   return widths;
 }
 
-function rowHeight(doc: Pdf, texts: string[], widths: number[], font: string): number {
-  doc.font(font).fontSize(TEXT.table);
+function rowHeight(doc: Pdf, texts: string[], widths: number[], font: string, size: number): number {
+  doc.font(font).fontSize(size);
   return Math.max(...texts.map((text, index) => doc.heightOfString(text, { width: widths[index] - 2 * PADDING }))) + 2 * PADDING;
 }
 
-function drawHeader(doc: Pdf, table: ReportTable, widths: number[], left: number): void {
+function drawHeader(doc: Pdf, table: ReportTable, widths: number[], left: number, size: number): void {
   const labels = table.columns.map((column) => column.label);
-  const height = rowHeight(doc, labels, widths, FONT.bold);
+  const height = rowHeight(doc, labels, widths, FONT.bold, size);
   const top = doc.y;
   doc.save().rect(left, top, widths.reduce((a, b) => a + b, 0), height).fill(INK.headerFill).restore();
   let x = left;
-  doc.font(FONT.bold).fontSize(TEXT.table).fillColor(INK.text);
+  doc.font(FONT.bold).fontSize(size).fillColor(INK.text);
   labels.forEach((label, index) => {
-    doc.text(label, x + PADDING, top + PADDING, { width: widths[index] - 2 * PADDING, align: index === 0 ? 'left' : 'right' });
+    doc.text(label, x + PADDING, top + PADDING, { width: widths[index] - 2 * PADDING, align: table.columns[index].kind === 'label' ? 'left' : 'right' });
     x += widths[index];
   });
   doc.y = top + height;
@@ -59,29 +59,31 @@ function rule(doc: Pdf, left: number, widths: number[], colour: string): void {
 
 export function drawTable(doc: Pdf, table: ReportTable): void {
   const left = doc.page.margins.left;
-  const widths = columnWidths(doc, table);
-  const headerHeight = rowHeight(doc, table.columns.map((column) => column.label), widths, FONT.bold);
-  const firstRow = table.rows[0] ? rowHeight(doc, table.rows[0].map((cell) => cell.text), widths, FONT.regular) : 0;
+  // Wide tables (clinic and group columns beside nine numbers) get a smaller font rather than wrapped numbers.
+  const size = table.columns.length > 8 ? TEXT.table - 1 : TEXT.table;
+  const widths = columnWidths(doc, table, size);
+  const headerHeight = rowHeight(doc, table.columns.map((column) => column.label), widths, FONT.bold, size);
+  const firstRow = table.rows[0] ? rowHeight(doc, table.rows[0].map((cell) => cell.text), widths, FONT.regular, size) : 0;
   // Title, header and a first row stay together.
   ensureSpace(doc, 18 + headerHeight + firstRow);
   doc.font(FONT.bold).fontSize(TEXT.subheading - 1).fillColor(INK.text).text(table.title, left, doc.y, { width: contentWidth(doc) });
   doc.moveDown(0.3);
-  drawHeader(doc, table, widths, left);
+  drawHeader(doc, table, widths, left, size);
 
   for (const row of table.rows) {
     const texts = row.map((cell) => cell.text);
-    const height = rowHeight(doc, texts, widths, FONT.regular);
+    const height = rowHeight(doc, texts, widths, FONT.regular, size);
     if (doc.y + height > contentBottom(doc)) {
       doc.addPage();
       doc.font(FONT.regular).fontSize(TEXT.small).fillColor(INK.muted).text(`${table.title} (continued)`, left, doc.y);
       doc.moveDown(0.2);
-      drawHeader(doc, table, widths, left);
+      drawHeader(doc, table, widths, left, size);
     }
     const top = doc.y;
     let x = left;
     row.forEach((cell, index) => {
-      doc.font(FONT.regular).fontSize(TEXT.table).fillColor(cell.suppressed ? INK.muted : INK.text);
-      doc.text(cell.text, x + PADDING, top + PADDING, { width: widths[index] - 2 * PADDING, align: index === 0 ? 'left' : 'right' });
+      doc.font(FONT.regular).fontSize(size).fillColor(cell.suppressed ? INK.muted : INK.text);
+      doc.text(cell.text, x + PADDING, top + PADDING, { width: widths[index] - 2 * PADDING, align: table.columns[index].kind === 'label' ? 'left' : 'right' });
       x += widths[index];
     });
     doc.y = top + height;

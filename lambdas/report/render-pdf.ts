@@ -60,7 +60,7 @@ function drawTitlePage(doc: Pdf, model: ReportModel): void {
     ['Clinics', model.units.map((unit) => unit.label).join(', ')],
     ...(model.programId ? ([['Program', model.programId]] as [string, string][]) : []),
     ['Data as of', model.period.asOf],
-    ['Admission cohort (outcome sections)', `${model.cohort.from} to ${model.cohort.to}`],
+    ['Admission cohort', `${model.cohort.from} to ${model.cohort.to}`],
     ['Generated', model.generatedAt],
     ['Software', `iop-outcomes ${model.softwareVersion}`],
     ['Small cells', `counts of 1–${model.suppressionMaxCount} and values resting on them are suppressed`],
@@ -68,7 +68,9 @@ function drawTitlePage(doc: Pdf, model: ReportModel): void {
   for (const [label, value] of facts) {
     const y = doc.y;
     doc.font(FONT.bold).fontSize(TEXT.body + 0.5).fillColor(INK.muted).text(label, left, y, { width: 190 });
+    const labelBottom = doc.y;
     doc.font(FONT.regular).fillColor(INK.text).text(value, left + 200, y, { width: width - 200 });
+    doc.y = Math.max(doc.y, labelBottom);
     doc.moveDown(0.5);
   }
   doc.moveDown(1.5);

@@ -211,7 +211,7 @@ describe('buildReportModel', () => {
     const at90 = summary.rows.find((row) => row[0].text === 'Not dropped out at 90 days')!;
     expect(at90.slice(2, 5).map((cell) => cell.text)).toEqual(['*', '*', '*']);
     const at30 = summary.rows.find((row) => row[0].text === 'Not dropped out at 30 days')!;
-    expect(at30.slice(2, 5).map((cell) => cell.text)).toEqual(['45', '90.0%', '80.0–95.0%']);
+    expect(at30.slice(2, 5).map((cell) => cell.text)).toEqual(['45', '90.0%', '80.0–95.0']);
     const median = summary.rows.find((row) => row[0].text === 'Median days, not dropped out')!;
     expect(median[3].text).toBe('not reached');
   });
