@@ -31,7 +31,11 @@ export interface IngestOptions {
   /** The API's body limit; larger batches are split. */
   maxBodyBytes?: number;
   retry?: Partial<RetryPolicy>;
-  /** Per-request timeout. */
+  /**
+   * Per-request timeout (default 120 s). API Gateway answers within 29 s in AWS; the local
+   * stack on a busy laptop can take longer for a 500-event batch, and a timed-out batch is
+   * re-sent (its stored events then come back as duplicate).
+   */
   requestTimeoutMs?: number;
   onProgress?: (progress: IngestProgress) => void;
 }
@@ -341,7 +345,7 @@ class BatchSender {
       let response: Response | undefined;
       let failure: unknown;
       try {
-        response = await fetch(url, { ...init, signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 60_000) });
+        response = await fetch(url, { ...init, signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 120_000) });
       } catch (error) {
         failure = error;
       }
