@@ -45,11 +45,12 @@ describe('engagement.sql (IET analogue)', () => {
 
   it('should equal the oracle on random cohorts', async () => {
     await fc.assert(
-      fc.asyncProperty(randomCohort, async (cohort) => {
+      fc.asyncProperty(randomCohort, fc.constantFrom([13, 34], [7, 30]), async (cohort, [initiationDays, engagementDays]) => {
         await harness.clear();
         for (const episode of cohort.episodes) await harness.addEpisode(episode);
-        const rows = await harness.run('engagement', { as_of: cohort.asOf });
-        expectRowsClose(rows, engagement(episodeStates(cohort.episodes, { asOf: cohort.asOf, inactivityDays: 30 }), cohort.asOf));
+        const rows = await harness.run('engagement', { as_of: cohort.asOf, initiation_days: initiationDays, engagement_days: engagementDays });
+        const states = episodeStates(cohort.episodes, { asOf: cohort.asOf, inactivityDays: 30 });
+        expectRowsClose(rows, engagement(states, cohort.asOf, initiationDays, engagementDays));
       }),
       { numRuns: 60, seed: 20260704 },
     );

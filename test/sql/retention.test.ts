@@ -190,16 +190,16 @@ describe('retention.sql', () => {
 
   it('should equal the Kaplan–Meier and Aalen–Johansen oracles on random cohorts', async () => {
     await fc.assert(
-      fc.asyncProperty(randomCohort, fc.constantFrom<CiTransform>('log-log', 'log'), async (cohort, transform) => {
+      fc.asyncProperty(randomCohort, fc.constantFrom<CiTransform>('log-log', 'log'), fc.constantFrom(14, 30, 60), async (cohort, transform, inactivityDays) => {
         // Prepare
         await harness.clear();
         for (const episode of cohort.episodes) await harness.addEpisode(episode);
 
         // Act
-        const rows = await harness.run('retention', { as_of: cohort.asOf, ci_transform: transform });
+        const rows = await harness.run('retention', { as_of: cohort.asOf, ci_transform: transform, inactivity_days: inactivityDays });
 
         // Assess
-        const states = episodeStates(cohort.episodes, { asOf: cohort.asOf, inactivityDays: 30 });
+        const states = episodeStates(cohort.episodes, { asOf: cohort.asOf, inactivityDays });
         const expected: Row[] = [];
         if (states.length > 0) {
           for (const [scope, members] of byScope(states)) {
