@@ -15,10 +15,13 @@ export type FileFormat = 'ndjson' | 'csv';
 
 export const FILE_FORMATS: readonly FileFormat[] = ['ndjson', 'csv'];
 
-/** The format a path's extension implies (.csv → csv; .ndjson/.jsonl/.json → ndjson), if any. */
+/**
+ * The format a path's extension implies (.csv → csv; .ndjson/.jsonl → ndjson), if any. Plain
+ * .json is not guessed: it is usually one document (e.g. an API request body), not one event per line.
+ */
 export function formatOfPath(path: string): FileFormat | undefined {
-  const lower = path.toLowerCase().replace(/\.gz$/, '');
+  const lower = path.toLowerCase();
   if (lower.endsWith('.csv')) return 'csv';
-  if (lower.endsWith('.ndjson') || lower.endsWith('.jsonl') || lower.endsWith('.json')) return 'ndjson';
+  if (lower.endsWith('.ndjson') || lower.endsWith('.jsonl')) return 'ndjson';
   return undefined;
 }

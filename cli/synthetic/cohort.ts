@@ -60,10 +60,19 @@ export function validateCohortOptions(options: CohortOptions): void {
   }
 }
 
+function networkOf(seed: number | string, clinicCount: number): { root: Random; clinics: ClinicProfile[] } {
+  const root = new Random(String(seed), 'cohort');
+  return { root, clinics: buildClinics(clinicCount, root.fork('clinics')) };
+}
+
+/** The clinic ids a cohort will use, known before any event is generated (each needs an API key). */
+export function cohortClinicIds(seed: number | string, clinicCount: number): string[] {
+  return networkOf(seed, clinicCount).clinics.map((clinic) => clinic.clinicId);
+}
+
 export function* cohortEpisodes(options: CohortOptions): Generator<CohortEpisode> {
   validateCohortOptions(options);
-  const root = new Random(String(options.seed), 'cohort');
-  const clinics = buildClinics(options.clinics, root.fork('clinics'));
+  const { root, clinics } = networkOf(options.seed, options.clinics);
   const clinicWeights = Object.fromEntries(clinics.map((clinic, index) => [String(index), clinic.sizeWeight]));
   const clientNumbers = new ClientNumbers(options.admissions, root.fork('client-numbers'));
   const episodeCounters = clinics.map(() => 0);

@@ -15,7 +15,7 @@ import { Random } from './random';
 
 export type { GeneratedLine, LineRole, InvalidEvent } from './messiness';
 export type { CohortOptions } from './cohort';
-export { DEFAULT_COHORT_OPTIONS } from './cohort';
+export { DEFAULT_COHORT_OPTIONS, cohortClinicIds } from './cohort';
 
 export interface GenerateOptions extends CohortOptions {
   /** Called after each episode is built, with how many lines wait in the delay line (for tests and progress). */

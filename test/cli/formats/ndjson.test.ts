@@ -53,12 +53,12 @@ describe('NDJSON export format', () => {
 
   it('should tell formats from file extensions', () => {
     // Prepare
-    const paths = ['a.csv', 'b.NDJSON', 'c.jsonl', 'd.txt'];
+    const paths = ['a.csv', 'b.NDJSON', 'c.jsonl', 'd.txt', 'e.json'];
 
     // Act
     const formats = paths.map(formatOfPath);
 
     // Assess
-    expect(formats).toEqual(['csv', 'ndjson', 'ndjson', undefined]);
+    expect(formats).toEqual(['csv', 'ndjson', 'ndjson', undefined, undefined]);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventDate, eventSchema, type ClinicEvent } from '../../../lambdas/core/event-schema';
 import { ndjsonLine } from '../../../cli/formats/ndjson';
-import { cohortLines, generateCohort, toWireLine, writeCohort, type GeneratedLine, type GenerateOptions } from '../../../cli/synthetic/emit';
+import { cohortClinicIds, cohortLines, generateCohort, toWireLine, writeCohort, type GeneratedLine, type GenerateOptions } from '../../../cli/synthetic/emit';
 import { finalState } from './final-state';
 
 const AS_OF = '2026-06-30';
@@ -115,6 +115,17 @@ describe('synthetic cohort generator', () => {
     const key = (event: { clinicId: string; eventId: string }) => `${event.clinicId}/${event.eventId}`;
     expect(new Set(facts.map(key)).size).toBe(facts.length);
     expect(new Map(state.map((event) => [key(event), event]))).toEqual(new Map(facts.map((event) => [key(event), event])));
+  });
+
+  it('should name the clinics up front exactly as the events use them', () => {
+    // Prepare
+    const used = new Set(lines.flatMap((line) => (line.kind === 'event' ? [String(line.event.clinicId)] : [])));
+
+    // Act
+    const named = cohortClinicIds(small.seed, small.clinics);
+
+    // Assess
+    expect(new Set(named)).toEqual(used);
   });
 
   it('should produce no messiness at all with clean', () => {
