@@ -48,9 +48,11 @@ export function drawMedication(client: ClientProfile, track: Track, rng: Random)
   return rng.chance(0.2) ? 'buprenorphine' : 'none';
 }
 
-const AUTOCORRELATION = 0.75;
-const INNOVATION_SD = 0.9;
+const AUTOCORRELATION = 0.85;
+const INNOVATION_SD = 0.7;
 const RELAPSE_BEFORE_DROPOUT_DAYS = 14;
+/** Log-odds of abstaining per unit of latent state: steep, so a week's result mostly reflects the state, not coin-flip noise. */
+const STATE_SHARPNESS = 2.5;
 const DROPOUT_FATES = new Set(['dropped_out', 'terminated', 'other', 'silent', 'incarcerated']);
 
 export function drawDrugTests(
@@ -62,7 +64,7 @@ export function drawDrugTests(
   rng: Random,
 ): ScheduledTest[] {
   const tests: ScheduledTest[] = [];
-  const meanAt = (week: number) => 0.55 + 0.85 * u + 0.9 * Math.min(week, 8) / 8;
+  const meanAt = (week: number) => 0.3 + 0.85 * u + 0.9 * Math.min(week, 8) / 8;
   // Stationary start around the week-0 mean.
   let state = meanAt(0) + rng.normal(0, INNOVATION_SD / Math.sqrt(1 - AUTOCORRELATION ** 2));
   const intake = sessions[0];
@@ -95,7 +97,7 @@ function collectOrMiss(
   if (!present) return { day, random, status: 'missed' };
   if (rng.chance(0.03)) return { day, random, status: 'refused' };
   if (rng.chance(0.02)) return { day, random, status: 'invalid' };
-  const usingPrimary = !rng.chance(logistic(state));
+  const usingPrimary = !rng.chance(logistic(STATE_SHARPNESS * state));
   return { day, random, status: 'collected', results: panelResults(client, medication, usingPrimary, rng) };
 }
 

@@ -60,6 +60,8 @@ describe('synthetic cohort calibration', () => {
     expect(figures.observedNegativeRate).toBeGreaterThanOrEqual(0.5);
     expect(figures.observedNegativeRate).toBeLessThanOrEqual(0.7);
     expect(figures.retentionByEarlyTests.bothNegative - figures.retentionByEarlyTests.noneNegative).toBeGreaterThan(0.1);
+    // Strong within-client correlation: a negative is far more likely after a negative than after a positive.
+    expect(figures.negativeAfter.negative - figures.negativeAfter.positive).toBeGreaterThan(0.3);
   });
 
   it('should reach 60-90% of due clients for the 6-month follow-up, 35-55% of them abstinent', () => {

@@ -32,6 +32,8 @@ export interface CohortFigures {
   /** 90-day retention of clients whose first two tests were both negative, vs neither. */
   retentionByEarlyTests: { bothNegative: number; noneNegative: number };
   retention90ByClinic: Record<string, number>;
+  /** P(next collected test negative | this one negative) and (| this one positive), within episodes. */
+  negativeAfter: { negative: number; positive: number };
   /** Scheduled sessions and hours per week in weeks 2–5 of episodes scheduled that long. */
   scheduledSessionsPerWeek: number;
   scheduledHoursPerWeek: number;
@@ -115,6 +117,7 @@ export function cohortFigures(events: Iterable<GeneratedEvent>, asOf: string): C
   const early = { both: [0, 0], none: [0, 0] };
   const byClinic = new Map<string, [number, number]>();
   const weeks = { count: 0, sessions: 0, minutes: 0 };
+  const transitions = { fromNegative: [0, 0], fromPositive: [0, 0] };
 
   for (const { clinicId, facts } of episodes) {
     if (facts.discharge) {
@@ -137,6 +140,11 @@ export function cohortFigures(events: Iterable<GeneratedEvent>, asOf: string): C
     attended += facts.attended;
     collected += facts.collectedTests.length;
     negative += facts.collectedTests.filter((test) => test.negative).length;
+    for (let index = 1; index < facts.collectedTests.length; index++) {
+      const from = facts.collectedTests[index - 1].negative ? transitions.fromNegative : transitions.fromPositive;
+      from[0] += facts.collectedTests[index].negative ? 1 : 0;
+      from[1] += 1;
+    }
     if (addMonths(facts.admissionDay, 8) <= asOfDay) {
       followUpsDue += 1;
       const followUp = facts.followUp;
@@ -182,6 +190,10 @@ export function cohortFigures(events: Iterable<GeneratedEvent>, asOf: string): C
       90: share(...retained[90]),
     },
     retentionByEarlyTests: { bothNegative: share(early.both[0], early.both[1]), noneNegative: share(early.none[0], early.none[1]) },
+    negativeAfter: {
+      negative: share(transitions.fromNegative[0], transitions.fromNegative[1]),
+      positive: share(transitions.fromPositive[0], transitions.fromPositive[1]),
+    },
     scheduledSessionsPerWeek: share(weeks.sessions, weeks.count),
     scheduledHoursPerWeek: share(weeks.minutes / 60, weeks.count),
     retention90ByClinic: Object.fromEntries([...byClinic].map(([clinicId, [kept, total]]) => [clinicId, share(kept, total)])),

@@ -128,6 +128,79 @@ describe('synthetic cohort generator', () => {
     expect(new Set(named)).toEqual(used);
   });
 
+  it('should test each client with the panel of their primary substance, MOUD medication flagged as prescribed', () => {
+    // Prepare
+    const substanceOf = new Map<string, string>();
+    const panels = new Map<string, Set<string>>();
+    let prescribed = 0;
+
+    // Act
+    for (const line of lines) {
+      if (line.kind !== 'event' || line.role === 'invalid') continue;
+      const event = line.event;
+      if (event.type === 'enrollment') substanceOf.set(`${event.clinicId}/${event.episodeId}`, event.primarySubstance);
+      if (event.type === 'drug_test' && event.results) {
+        const substance = substanceOf.get(`${event.clinicId}/${event.episodeId}`) ?? '?';
+        const panel = panels.get(substance) ?? new Set();
+        event.results.forEach((entry) => panel.add(entry.substance));
+        panels.set(substance, panel);
+        prescribed += event.results.filter((entry) => entry.prescribed && ['buprenorphine', 'methadone'].includes(entry.substance)).length;
+      }
+    }
+
+    // Assess
+    expect([...(panels.get('opioids') ?? [])]).toEqual(expect.arrayContaining(['opioids', 'fentanyl', 'buprenorphine', 'methadone']));
+    expect([...(panels.get('alcohol') ?? [])]).toContain('alcohol');
+    expect([...(panels.get('alcohol') ?? [])]).not.toContain('fentanyl');
+    expect(prescribed).toBeGreaterThan(20);
+  });
+
+  it('should set, complete, revise and abandon goals in every domain family, completions after they were set', () => {
+    // Prepare
+    const setOn = new Map<string, string>();
+    const actions = new Set<string>();
+    const domains = new Set<string>();
+    const completedBeforeSet: string[] = [];
+
+    // Act
+    for (const line of lines) {
+      if (line.kind !== 'event' || line.role !== 'fact' || line.event.type !== 'goal') continue;
+      const goal = line.event;
+      actions.add(goal.action);
+      domains.add(goal.domain);
+      if (goal.action === 'set') setOn.set(goal.goalId, goal.actionDate);
+      if (goal.action === 'completed' && !(goal.actionDate > (setOn.get(goal.goalId) ?? '9999'))) completedBeforeSet.push(goal.goalId);
+    }
+
+    // Assess
+    expect([...actions].sort()).toEqual(['abandoned', 'completed', 'revised', 'set']);
+    expect([...domains]).toEqual(expect.arrayContaining(['sobriety', 'employment', 'housing', 'legal', 'health', 'family']));
+    expect(completedBeforeSet).toEqual([]);
+  });
+
+  it('should record follow-up interviews that were completed, missed and outside the window', () => {
+    // Prepare
+    const statuses = new Set<string>();
+    let outsideWindow = 0;
+    const admission = new Map<string, string>();
+
+    // Act
+    for (const line of cohortLines({ ...small, admissions: 600, months: 18, clean: true })) {
+      if (line.kind !== 'event') continue;
+      const event = line.event;
+      if (event.type === 'enrollment') admission.set(event.episodeId + event.clinicId, event.admissionDate);
+      if (event.type !== 'assessment' || event.timepoint !== 'six_month') continue;
+      statuses.add(event.status);
+      const admitted = new Date(`${admission.get(event.episodeId + event.clinicId)}T00:00:00Z`);
+      const months = (Date.parse(`${event.interviewDate}T00:00:00Z`) - admitted.getTime()) / (30.44 * 86_400_000);
+      if (months < 5 || months > 8.05) outsideWindow += 1;
+    }
+
+    // Assess
+    expect([...statuses]).toEqual(expect.arrayContaining(['completed', 'not_located', 'refused', 'incarcerated']));
+    expect(outsideWindow).toBeGreaterThan(0);
+  });
+
   it('should produce no messiness at all with clean', () => {
     // Prepare
     const clean = { ...small, clean: true };
