@@ -37,6 +37,8 @@ export interface MetricsWriter {
 
 export const DATA_QUALITY_QUERY = 'data-quality';
 export const FILTERS_QUERY = 'dashboard/filters';
+/** Dashboard-only figures (queries/dashboard/), materialised beside the metrics under their file name. */
+export const DASHBOARD_QUERIES = ['dashboard/census'];
 /** An event received more than this many days after its date counts as late (issue 6). */
 export const DEFAULT_LATE_AFTER_DAYS = 7;
 
@@ -83,7 +85,7 @@ export async function refreshMetrics(options: RefreshOptions): Promise<RefreshSu
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => {});
   const lateAfterDays = options.lateAfterDays ?? DEFAULT_LATE_AFTER_DAYS;
-  const metricNames = options.metricNames.filter((name) => name !== DATA_QUALITY_QUERY);
+  const metricNames = [...options.metricNames.filter((name) => name !== DATA_QUALITY_QUERY), ...DASHBOARD_QUERIES];
   if (metricNames.length === 0) throw new RefreshError('no metric queries found under queries/metrics/; nothing to refresh');
   const run = queryRunner(options);
 
@@ -104,7 +106,7 @@ export async function refreshMetrics(options: RefreshOptions): Promise<RefreshSu
   const documents: { filter: DocumentFilter; document: MetricsDocument }[] = filters.map((filter) => {
     const metrics: Record<string, MetricRow[]> = {};
     tasks.forEach((task, index) => {
-      if (task.filter === filter) metrics[task.metric] = results[index];
+      if (task.filter === filter) metrics[documentName(task.metric)] = results[index];
     });
     const document = metricsDocumentSchema.parse({
       schemaVersion: METRICS_SCHEMA_VERSION,
@@ -125,7 +127,7 @@ export async function refreshMetrics(options: RefreshOptions): Promise<RefreshSu
     generatedAt,
     clinics,
     cohorts,
-    metricNames,
+    metricNames: metricNames.map(documentName),
     documents: filters.map((filter) => ({ filter, key: documentKey(options.asOf, filter, prefix) })),
   });
 
@@ -146,6 +148,11 @@ export async function refreshMetrics(options: RefreshOptions): Promise<RefreshSu
     indexKey: indexKey(options.asOf, prefix),
     latestIndexKey: indexKey(LATEST_FOLDER, prefix),
   };
+}
+
+/** The key a query's rows have in a document: its file name ('dashboard/census' → 'census'). */
+export function documentName(queryName: string): string {
+  return queryName.slice(queryName.lastIndexOf('/') + 1);
 }
 
 /** Query parameters of a filter: the program id and the admission date range of the quarter. */
