@@ -186,7 +186,7 @@ describe('synthetic cohort generator', () => {
 
     // Act
     for (const line of cohortLines({ ...small, admissions: 600, months: 18, clean: true })) {
-      if (line.kind !== 'event') continue;
+      if (line.kind !== 'event' || line.role === 'invalid') continue;
       const event = line.event;
       if (event.type === 'enrollment') admission.set(event.episodeId + event.clinicId, event.admissionDate);
       if (event.type !== 'assessment' || event.timepoint !== 'six_month') continue;
