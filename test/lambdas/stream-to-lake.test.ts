@@ -234,6 +234,7 @@ describe('stream-to-lake delivery', () => {
   it('should run as the Lambda handler with the bucket and prefixes from the environment', async () => {
     // Prepare
     const bucket = fakeBucket();
+    jest.spyOn(console, 'log').mockImplementation(() => {}); // the handler's structured log line
     process.env.LAKE_BUCKET = 'lake-bucket';
     process.env.LAKE_PREFIX = 'lake-v1/';
     const { handler } = await import('../../lambdas/stream-to-lake/handler');
