@@ -3,19 +3,11 @@
  * mirror) or on Athena and prints it as a table, CSV or JSON; `--print-sql` shows the
  * expanded SQL Athena would run.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { CliError, parseOptions, type Command } from '../command';
-import { localPath } from '../local/paths';
-import { syncLakeMirror } from '../local/lake-mirror';
-import { runningStack } from '../local/stack';
-import { LOCAL_AWS_CREDENTIALS, LOCAL_REGION } from '../local/dynamodb-local';
 import { bindParams, loadQuery, metricNames, QueryFileError, type LoadedQuery } from '../../lambdas/adapters/query-files';
-import { createDuckDbEngine } from '../../lambdas/adapters/duckdb-engine';
 import { createAthenaEngine } from '../../lambdas/adapters/athena-engine';
-import { lakeViewStatements } from '../../lambdas/adapters/lake-tables-duckdb';
-import { S3ObjectStore } from '../../lambdas/adapters/object-store';
-import { DEFAULT_LAKE_PREFIX, RUNTIME_ENV } from '../../lambdas/core/runtime-env';
+import { RUNTIME_ENV } from '../../lambdas/core/runtime-env';
+import { NoLocalLakeError, openLocalLakeEngine } from '../local/lake-engine';
 import type { QueryEngine, Row } from '../../lambdas/adapters/query-engine';
 import { formatRows, OUTPUT_FORMATS, type OutputFormat } from '../formats/query-output';
 
@@ -160,25 +152,12 @@ function typedParam(type: string, text: string): unknown {
 }
 
 async function localEngine(): Promise<QueryEngine> {
-  const mirrorDir = localPath('lake-mirror');
-  const stack = runningStack();
-  if (stack) {
-    // The local stack is running: bring the mirror up to date with its S3 lake first.
-    const { S3Client } = await import('@aws-sdk/client-s3');
-    const client = new S3Client({ endpoint: stack.s3Endpoint, region: LOCAL_REGION, credentials: LOCAL_AWS_CREDENTIALS, forcePathStyle: true });
-    try {
-      await syncLakeMirror(new S3ObjectStore(client, stack.bucket), mirrorDir);
-    } finally {
-      client.destroy();
-    }
+  try {
+    return await openLocalLakeEngine();
+  } catch (error) {
+    if (error instanceof NoLocalLakeError) throw new CliError(error.message, 1, { cause: error });
+    throw error;
   }
-  if (!existsSync(join(mirrorDir, DEFAULT_LAKE_PREFIX))) {
-    throw new CliError(
-      `no local lake at ${join(mirrorDir, DEFAULT_LAKE_PREFIX)}. Start the local stack and load data first ` +
-        '(`npm start`), then run the query again; or use --engine athena against a deployed stack.',
-    );
-  }
-  return createDuckDbEngine({ setupStatements: lakeViewStatements(mirrorDir) });
 }
 
 function athenaEngine(workgroup: string | undefined, database: string | undefined): QueryEngine {
