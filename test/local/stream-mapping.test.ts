@@ -87,6 +87,34 @@ describe('local stream mapping', () => {
     expect(removal.dynamodb?.NewImage).toBeUndefined();
   });
 
+  it('should gather records that arrive within the batching window into one invocation', async () => {
+    // Prepare: three records now, three more once the mapping has read the first ones.
+    const tableName = await tableWith(3);
+    const batches: number[] = [];
+    let firstSeen!: () => void;
+    const seen = new Promise<void>((resolveSeen) => (firstSeen = resolveSeen));
+    const mapping = await startStreamMapping({
+      dynamoEndpoint: dynamo.endpoint,
+      tableName,
+      handler: async (event) => void batches.push(event.Records.length),
+      batchSize: 100,
+      batchingWindowMs: 5000,
+      dlqDir: join(work, `dlq-${tableName}`),
+      pollIntervalMs: 50,
+    });
+    const watch = setInterval(() => mapping.lag().pendingRecords >= 3 && firstSeen(), 20);
+
+    // Act
+    await seen;
+    clearInterval(watch);
+    for (let n = 3; n < 6; n += 1) await documents.send(new PutCommand({ TableName: tableName, Item: { pk: `item-${n}`, n } }));
+    await mapping.idle(60_000);
+    await mapping.stop();
+
+    // Assess
+    expect(batches).toEqual([6]);
+  });
+
   it('should retry from the record named in batchItemFailures and never redeliver the ones before it', async () => {
     // Prepare
     const tableName = await tableWith(10);
