@@ -8,7 +8,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { StageConfig } from './stage-config';
@@ -25,6 +25,8 @@ export interface HandlerFunctionProps {
   timeout: Duration;
   environment?: Record<string, string>;
   reservedConcurrency?: number;
+  /** Extra files for the bundle (e.g. queries/ for a Lambda that runs metric SQL). */
+  commandHooks?: ICommandHooks;
 }
 
 export class HandlerFunction extends Construct {
@@ -83,6 +85,7 @@ export class HandlerFunction extends Construct {
         // The Node 24 runtime ships AWS SDK v3; bundling it again would only grow cold starts.
         externalModules: ['@aws-sdk/*'],
         forceDockerBundling: false,
+        commandHooks: props.commandHooks,
       },
     });
   }
