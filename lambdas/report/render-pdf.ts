@@ -3,11 +3,14 @@
  * (paragraphs, tables, vector charts), "page n of N" footers. Runs the same in a Lambda.
  */
 import { join } from 'node:path';
-import PDFDocument from 'pdfkit';
 import type { ReportModel, ReportSectionContent } from '../core/report-content';
 import { drawChart } from './pdf-charts';
 import { drawTable } from './pdf-table';
 import { contentWidth, ensureSpace, FONT, fontDirectory, INK, PAGE, TEXT, type Pdf } from './pdf-layout';
+
+// require, not import: bundlers then pick pdfkit's CommonJS build. Its ESM build reads
+// import.meta.url at load, which is empty in the Lambda's CommonJS bundle (crash at cold start).
+const PDFDocument = require('pdfkit') as typeof import('pdfkit');
 
 export async function renderPdf(model: ReportModel): Promise<Buffer> {
   const fonts = fontDirectory();
