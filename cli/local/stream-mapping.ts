@@ -52,6 +52,8 @@ export interface StreamMappingOptions {
   retryMaxDelayMs?: number;
   /** How often the shard list is refreshed (new shards after splits/rollover). */
   shardRefreshMs?: number;
+  /** An invocation running longer than this counts as a function error (the Lambda timeout). */
+  handlerTimeoutMs?: number;
   onDelivered?: (delivery: DeliveryInfo) => void;
   log?: (message: string, fields: Record<string, unknown>) => void;
 }
@@ -119,6 +121,7 @@ const DEFAULTS = {
   retryBaseDelayMs: 200,
   retryMaxDelayMs: 5000,
   shardRefreshMs: 1000,
+  handlerTimeoutMs: 15 * 60 * 1000,
 };
 
 export async function startStreamMapping(options: StreamMappingOptions): Promise<StreamMapping> {
@@ -307,10 +310,16 @@ export async function startStreamMapping(options: StreamMappingOptions): Promise
 
   async function invoke(records: DynamoDBRecord[]): Promise<Outcome> {
     let response: DynamoDBBatchResponse | void | undefined | null;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      response = await options.handler({ Records: records }, lambdaContext(options.tableName));
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Task timed out after ${settings.handlerTimeoutMs} ms`)), settings.handlerTimeoutMs);
+      });
+      response = await Promise.race([options.handler({ Records: records }, lambdaContext(options.tableName, settings.handlerTimeoutMs)), timeout]);
     } catch (error) {
       return { kind: 'error', error: (error as Error)?.message ?? String(error) };
+    } finally {
+      clearTimeout(timer);
     }
     const failures = response?.batchItemFailures ?? [];
     if (failures.length === 0) return { kind: 'ok' };
@@ -532,8 +541,8 @@ function lambdaAttribute(attribute: AttributeValue): LambdaAttribute {
   return Object.fromEntries(Object.entries(attribute).filter(([, entry]) => entry !== undefined));
 }
 
-function lambdaContext(tableName: string): Context {
-  const deadline = Date.now() + 15 * 60 * 1000;
+function lambdaContext(tableName: string, timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: 'stream-to-lake',

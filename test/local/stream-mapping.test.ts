@@ -167,6 +167,26 @@ describe('local stream mapping', () => {
     expect(JSON.stringify(message)).not.toMatch(/NewImage|Records/); // pointers only, like the SQS on-failure record
   });
 
+  it('should treat an invocation that outlives the handler timeout as a failure and retry it', async () => {
+    // Prepare
+    const tableName = await tableWith(2);
+    let calls = 0;
+
+    // Act
+    const lag = await run(
+      tableName,
+      async () => {
+        calls += 1;
+        if (calls === 1) await new Promise(() => {}); // never settles, like a hung invocation
+      },
+      { handlerTimeoutMs: 200, bisectOnError: false },
+    );
+
+    // Assess
+    expect(calls).toBe(2);
+    expect(lag.dlqBatches).toBe(0);
+  });
+
   it('should resume after a restart from the checkpoint file instead of redelivering everything', async () => {
     // Prepare
     const tableName = await tableWith(5);
