@@ -191,6 +191,21 @@ describe('<table>_current views on DuckDB', () => {
     ]);
     expect(row).toEqual({ dt: '2024-02-29', admission_date: '2024-02-29', change_time: '2024-02-29 23:59:59' });
   });
+
+  it('should be read by DuckDB straight from the files with the types Athena declares (timestamps UTC-adjusted)', async () => {
+    // Prepare
+    writeLake(dir, [[{ kind: 'INSERT', seq: 7, newItem: stored(drugTest()) }]]);
+    const glob = join(dir, 'lake', 'drug_tests', '*', '*.parquet');
+
+    // Act
+    const described = await rows(`DESCRIBE SELECT * FROM read_parquet('${glob}')`);
+
+    // Assess
+    const duckType = { STRING: 'VARCHAR', INT: 'INTEGER', BOOLEAN: 'BOOLEAN', DATE: 'DATE', TIMESTAMP: 'TIMESTAMP WITH TIME ZONE' };
+    expect(described.map((column) => [column.column_name, column.column_type])).toEqual(
+      lakeTable('drug_tests').columns.map((column) => [column.name, duckType[column.type]]),
+    );
+  });
 });
 
 function mapStream(change: ChangeSpec): LakeRowValues {
