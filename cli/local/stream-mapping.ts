@@ -193,14 +193,26 @@ export async function startStreamMapping(options: StreamMappingOptions): Promise
   async function startIterator(state: ShardState): Promise<void> {
     const shardId = state.shard.ShardId!;
     const after = checkpoints.delivered[shardId];
-    const response = await streams.send(
-      new GetShardIteratorCommand({
-        StreamArn: streamArn,
-        ShardId: shardId,
-        ShardIteratorType: after ? 'AFTER_SEQUENCE_NUMBER' : 'TRIM_HORIZON',
-        SequenceNumber: after,
-      }),
-    );
+    const iterator = (type: 'AFTER_SEQUENCE_NUMBER' | 'TRIM_HORIZON') =>
+      streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shardId,
+          ShardIteratorType: type,
+          SequenceNumber: type === 'AFTER_SEQUENCE_NUMBER' ? after : undefined,
+        }),
+      );
+    let response;
+    try {
+      response = await iterator(after ? 'AFTER_SEQUENCE_NUMBER' : 'TRIM_HORIZON');
+    } catch (error) {
+      if (!(after && error instanceof TrimmedDataAccessException)) throw error;
+      // The checkpoint is older than the stream's retention: changes in between are gone.
+      log('checkpoint trimmed from the stream; reading from the oldest record. Run `iop-outcomes backfill` to restore missed changes', {
+        shardId,
+      });
+      response = await iterator('TRIM_HORIZON');
+    }
     state.iterator = response.ShardIterator;
     state.started = true;
     if (!state.iterator) markEnded(state);
