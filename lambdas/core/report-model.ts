@@ -11,6 +11,8 @@ import { methodsSection } from './report-sections/methods';
 import { followUpTable, intakeVsFollowUpChart, matchedPairsTable, suppressOutcomes } from './report-sections/outcomes';
 import { abstinenceBlocks } from './report-sections/abstinence';
 import { dataCompletenessTable } from './report-sections/data-completeness';
+import { doseBlocks } from './report-sections/dose';
+import { goalsTable } from './report-sections/goals';
 import { dischargeBlocks, intakeBlocks } from './report-sections/intake-discharge';
 import { retentionChart } from './report-sections/retention-curve';
 import { retentionSummaryTable } from './report-sections/retention-summary';
@@ -44,8 +46,11 @@ export const SECTION_QUERIES: Record<ReportSection, { name: string; cohort: Coho
     { name: 'abstinence', cohort: 'admissions' },
     { name: 'abstinence-runs', cohort: 'admissions' },
   ],
-  dose: [],
-  goals: [],
+  dose: [
+    { name: 'dose-weeks', cohort: 'admissions' },
+    { name: 'dose', cohort: 'admissions' },
+  ],
+  goals: [{ name: 'goals', cohort: 'admissions' }],
   outcomes: [
     { name: 'follow-up', cohort: 'follow-up-due' },
     { name: 'outcomes', cohort: 'follow-up-due' },
@@ -106,6 +111,8 @@ export function buildReportModel(inputs: ReportInputs, context: ReportModelConte
       { type: 'table', table: retentionSummaryTable(section) },
     ],
     abstinence: () => abstinenceBlocks(section),
+    dose: () => doseBlocks(section),
+    goals: () => [{ type: 'table', table: goalsTable(section) }],
     'data-completeness': () => [{ type: 'table', table: dataCompletenessTable(section) }],
     outcomes: () => [
       { type: 'table', table: followUpTable(section) },

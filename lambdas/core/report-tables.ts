@@ -56,9 +56,21 @@ export interface MeasureTableSpec {
   measures: Measure[];
   /** Additive relations between count columns (e.g. discharges = Σ reasons). */
   columnSums?: SumRelation[];
+  /**
+   * Counts of people (or sessions) a reader can work out by subtraction from shown counts:
+   * "admissions − eligible" are the admissions too recent to count. Each becomes a hidden
+   * count `name` = whole − Σ parts with the sum declared, so a small one is protected too.
+   */
+  remainders?: Remainder[];
   /** Header of the benchmark column when any measure has one. */
   benchmarkLabel?: string;
   notes?: string[];
+}
+
+export interface Remainder {
+  name: string;
+  whole: string;
+  parts: string[];
 }
 
 export interface MeasureTableResult {
@@ -104,8 +116,11 @@ export function suppressUnitRows(rows: Row[], spec: Pick<MeasureTableSpec, 'meas
 }
 
 export function measureTable(rows: readonly Row[], units: readonly ReportUnit[], spec: MeasureTableSpec, maxCount: number): MeasureTableResult {
-  const scoped = unitRows(rows, units, [...countColumnsOf(spec.measures), ...(spec.columnSums ?? []).flatMap((sum) => [sum.total, ...sum.parts])]);
-  const suppressed = suppressUnitRows(scoped, spec, maxCount);
+  const remainders = spec.remainders ?? [];
+  const inputs = [...countColumnsOf(spec.measures), ...(spec.columnSums ?? []).flatMap((sum) => [sum.total, ...sum.parts]), ...remainders.flatMap((r) => [r.whole, ...r.parts])];
+  const scoped = unitRows(rows, units, inputs).map((row) => withRemainders(row, remainders, spec.id));
+  const columnSums = [...(spec.columnSums ?? []), ...remainders.map((r) => ({ total: r.whole, parts: [...r.parts, r.name] }))];
+  const suppressed = suppressUnitRows(scoped, { measures: spec.measures, columnSums }, maxCount);
   const showUnit = units.length > 1;
   const hasBenchmark = spec.measures.some((measure) => measure.kind !== 'count' && measure.benchmark !== undefined);
   const columns: ReportColumn[] = [
@@ -134,6 +149,18 @@ export function measureTable(rows: readonly Row[], units: readonly ReportUnit[],
 }
 
 const blank = (): ReportCell => textCell('', 'text');
+
+function withRemainders(row: Row, remainders: readonly Remainder[], tableId: string): Row {
+  const out: Row = { ...row };
+  for (const remainder of remainders) {
+    const value = Number(row[remainder.whole] ?? 0) - remainder.parts.reduce((sum, part) => sum + Number(row[part] ?? 0), 0);
+    if (!Number.isInteger(value) || value < 0) {
+      throw new Error(`report table ${tableId}: ${remainder.whole} is smaller than ${remainder.parts.join(' + ')} in scope ${String(row.scope)}; the remainder "${remainder.name}" cannot be declared`);
+    }
+    out[remainder.name] = value;
+  }
+  return out;
+}
 
 /** n | of N | value | CI for one measure of one clinic. */
 function measureCells(table: SuppressedTable, key: string, row: Record<string, unknown>, measure: Measure): ReportCell[] {

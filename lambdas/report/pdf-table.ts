@@ -16,7 +16,11 @@ function columnWidths(doc: Pdf, table: ReportTable, size: number): number[] {
   doc.font(FONT.regular).fontSize(size);
   const cellWidth = (index: number) => Math.max(0, ...table.rows.map((row) => doc.widthOfString(row[index]?.text ?? '')));
   doc.font(FONT.bold);
-  const headerWordWidth = (index: number) => Math.max(...table.columns[index].label.split(/\s+/).map((word) => doc.widthOfString(word)));
+  // Short headers ("of N") stay on one line; long ones may wrap between words.
+  const headerWordWidth = (index: number) => {
+    const label = table.columns[index].label;
+    return label.length <= 10 ? doc.widthOfString(label) : Math.max(...label.split(/\s+/).map((word) => doc.widthOfString(word)));
+  };
   const natural = table.columns.map((_, index) => Math.max(cellWidth(index), headerWordWidth(index)) + 2 * PADDING + 1);
   // Secondary label columns (clinic, group) are short: they keep their natural width.
   const fixed = table.columns.map((_, index) => index).filter((index) => index !== 0);

@@ -17,7 +17,7 @@ const K = DEFAULT_METRIC_SETTINGS.suppressionMaxCount;
 
 const BASE: Omit<FunderProfileInput, 'id' | 'name' | 'clinics'> = {
   periodKind: 'quarter',
-  sections: ['intake-discharge', 'retention', 'abstinence', 'outcomes', 'completers', 'data-completeness'],
+  sections: ['intake-discharge', 'retention', 'abstinence', 'dose', 'goals', 'outcomes', 'completers', 'data-completeness'],
   schedule: { cron: 'cron(0 7 10 1,4,7,10 ? *)', timeZone: 'America/New_York' },
   delivery: { channel: 'sns' },
 };

@@ -45,6 +45,12 @@ export function intakeBlocks(context: SectionContext): ReportBlock[] {
         { kind: 'rate', label: 'Never attended a session', numerator: 'never_attended', denominator: 'eligible', rate: 'never_attended_rate', lower: 'never_attended_ci_lower', upper: 'never_attended_ci_upper' },
         { kind: 'rate', label: 'Dropped out within 30 days', numerator: 'early_dropouts', denominator: 'eligible', rate: 'early_dropout_rate', lower: 'early_dropout_ci_lower', upper: 'early_dropout_ci_upper' },
       ],
+      // Admissions too recent for a measure are a small count a reader could subtract.
+      remainders: [
+        { name: 'not_yet_initiation_eligible', whole: 'admissions', parts: ['initiation_eligible'] },
+        { name: 'not_yet_engagement_eligible', whole: 'admissions', parts: ['engagement_eligible'] },
+        { name: 'not_yet_eligible', whole: 'admissions', parts: ['eligible'] },
+      ],
       notes: [
         `Admissions ${from} to ${to}. "IET analogue": program data only, not the HEDIS measure (which needs cross-provider claims). ` +
           'Each rate counts only admissions old enough to be fully observed. Wilson 95% intervals.',

@@ -52,6 +52,8 @@ export function followUpTable(context: SectionContext): ReportTable {
         { kind: 'count', label: 'Interviewed outside the window (not counted)', column: 'completed_outside_window' },
         { kind: 'count', label: 'Deceased (excluded from due)', column: 'deceased_excluded' },
       ],
+      // Due, not followed and not interviewed at all: derivable from the three shown counts.
+      remainders: [{ name: 'not_interviewed', whole: 'due', parts: ['followed', 'completed_outside_window'] }],
       notes: [
         `Due: episodes admitted ${context.cohorts['follow-up-due'].from} to ${context.cohorts['follow-up-due'].to}, whose window ` +
           `[admission + ${context.settings.followUpWindowStartMonths} months, admission + ${context.settings.followUpWindowEndMonths} months] closed by ${context.period.asOf}. ` +

@@ -49,6 +49,13 @@ export function retentionSummaryTable(context: SectionContext): ReportTable {
       nullTextColumn: `median_status:${estimand}:30`,
     });
   }
+  // Episodes − at risk at 30, at risk at 30 − at 60, …: people who left in between, derivable by subtraction.
+  const remainders = Object.keys(ESTIMAND_LABEL).flatMap((estimand) => [
+    { name: `left_by:${estimand}:30`, whole: `episodes:${estimand}:30`, parts: [`at_risk:${estimand}:30`] },
+    { name: `left_by:${estimand}:60`, whole: `at_risk:${estimand}:30`, parts: [`at_risk:${estimand}:60`] },
+    { name: `left_by:${estimand}:90`, whole: `at_risk:${estimand}:60`, parts: [`at_risk:${estimand}:90`] },
+    ...HORIZONS.map((day) => ({ name: `too_recent:${estimand}:${day}`, whole: `episodes:${estimand}:${day}`, parts: [`naive_eligible:${estimand}:${day}`] })),
+  ]);
   return measureTable(
     pivoted,
     context.units,
@@ -56,6 +63,7 @@ export function retentionSummaryTable(context: SectionContext): ReportTable {
       id: 'retention-30-60-90',
       title: 'Retention at 30, 60 and 90 days',
       measures,
+      remainders,
       notes: [
         `Admissions ${context.cohorts.admissions.from} to ${context.cohorts.admissions.to}. Estimates: "of N" is the number still at risk at the horizon; ` +
           'intervals are pointwise 95% (log–log). Naive shares use Wilson intervals and only admissions old enough to be fully observed.',
