@@ -54,11 +54,15 @@ function stepAt(curve: readonly CurveRow[], day: number): CurveRow | undefined {
 export function publishableCurve(rows: readonly Row[], scope: string, estimand: string, maxCount: number): ChartSeries['points'] {
   const curve = curveRows(rows, scope, estimand);
   if (curve.length === 0 || atRiskAt(curve, 0) <= maxCount) return [];
-  const points: ChartSeries['points'] = [];
+  // Every curve starts at 100% at admission; a drop on day 0 (never attended) shows as a vertical step there.
+  const points: ChartSeries['points'] = [{ x: 0, y: 1 }];
   for (let day = 0; atRiskAt(curve, day) > maxCount; day += WEEK) {
     const step = stepAt(curve, day);
-    if (!step) points.push({ x: day, y: 1 });
-    else points.push({ x: day, y: step.estimate, ...(step.lower !== null && step.upper !== null ? { lower: step.lower, upper: step.upper } : {}) });
+    if (!step) {
+      if (day > 0) points.push({ x: day, y: 1 });
+      continue;
+    }
+    points.push({ x: day, y: step.estimate, ...(step.lower !== null && step.upper !== null ? { lower: step.lower, upper: step.upper } : {}) });
   }
   return points;
 }
