@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from '../command';
 import { CliError, parseOptions } from '../command';
 import { createDuckDbEngine } from '../../lambdas/adapters/duckdb-engine';
 import { lakeViewStatements } from '../../lambdas/adapters/lake-tables-duckdb';
 import { S3ObjectStore } from '../../lambdas/adapters/object-store';
-import { loadQuery, metricNames, QUERIES_DIR } from '../../lambdas/adapters/query-files';
+import { loadQuery, metricNames, QUERIES_DIR, resolveQueryPath } from '../../lambdas/adapters/query-files';
 import { indexKey, LATEST_FOLDER, parseMetricsIndex } from '../../lambdas/core/metrics-document';
 import { defaultAsOf, definitionsVersion, refreshMetrics } from '../../lambdas/core/refresh';
 import { LOCAL_AWS_CREDENTIALS, LOCAL_REGION } from '../local/dynamodb-local';
@@ -47,6 +48,7 @@ export const command: Command = {
         store,
         metricNames: metricNames(),
         declaredParams: (name) => loadQuery(name).params.map((param) => param.name),
+        querySource: (name) => readFileSync(resolveQueryPath(name), 'utf8'),
         definitionsVersion: definitionsVersion(QUERIES_DIR),
         asOf,
         log: (line) => console.log(line),

@@ -3,7 +3,7 @@
  * (their clinic, or the network) from a document, refuses other clinics, and passes
  * every network view through small-cell suppression. Pure: the handler does the I/O.
  */
-import { suppressTable, type TableRow } from './suppression';
+import { SuppressionInputError, suppressTable, type TableRow } from './suppression';
 import { DEFAULT_METRIC_SETTINGS } from './settings';
 import {
   ALL,
@@ -12,6 +12,7 @@ import {
   type MetricsDocument,
   type MetricsIndex,
   NETWORK_SCOPE,
+  type RateBasis,
   type ScopeQuality,
 } from './metrics-document';
 
@@ -149,7 +150,7 @@ export function dashboardView(
       continue;
     }
     const own = rows.filter((row) => viewer.clinics.includes(scopeOf(row) ?? ''));
-    const disclosed = discloseNetworkRows(scoped, own, maxCount);
+    const disclosed = discloseNetworkRows(scoped, own, maxCount, document.rateBases?.[name] ?? []);
     suppressedCells += disclosed.suppressedCells;
     metrics[name] = disclosed.rows;
   }
@@ -197,7 +198,9 @@ function scopeOf(row: MetricRow): string | undefined {
 /** Integer columns that label a row (a day on a curve, a bucket), not a count of people. */
 const DIMENSION_NUMBER = /^(day|week|horizon|horizon_days|days_bucket|hours_bucket|bucket|bin|year|quarter|month|rank|admission_year|admission_quarter|timepoint_order)$/;
 /** Numeric columns that are statistics over people (rates, intervals, medians…), shown only when their counts are. */
-const STATISTIC = /(rate|estimate|ci_lower|ci_upper|lower|upper|mean|median|q1|q3|p25|p75|iqr|pct|percent|share|ratio|change|p_value|statistic|chi|average|_sd$|_days$|_hours$|_weeks$|hours_|days_|weeks_|latency|longest)/;
+const STATISTIC = /(_per_|rate|estimate|ci_lower|ci_upper|lower|upper|mean|median|q1|q3|p25|p75|iqr|pct|percent|share|ratio|change|p_value|statistic|chi|average|_sd$|_days$|_hours$|_weeks$|hours_|days_|weeks_|latency|longest)/;
+/** Published constants carried on the rows (national benchmarks, targets): not data about anyone. */
+const BENCHMARK = /^(teds_|follow_up_target$)/;
 /** Row-level identifiers never leave the clinic. */
 const ROW_LEVEL = ['episode_id', 'client_key'];
 /** Curve columns whose exact values would let a reader recover event counts step by step. */
@@ -217,7 +220,7 @@ function columnRoles(rows: MetricRow[]): ColumnRoles {
     const numeric = values.length > 0 && values.every((value) => typeof value === 'number');
     // A flag such as meets_target says something about a rate, so it goes with the statistics.
     if (values.length > 0 && values.every((value) => typeof value === 'boolean')) roles.statistics.push(name);
-    else if (!numeric || DIMENSION_NUMBER.test(name)) roles.dimensions.push(name);
+    else if (!numeric || DIMENSION_NUMBER.test(name) || BENCHMARK.test(name)) roles.dimensions.push(name);
     else if (STATISTIC.test(name) || !values.every((value) => Number.isInteger(value))) roles.statistics.push(name);
     else roles.counts.push(name);
   }
@@ -240,6 +243,7 @@ export function discloseNetworkRows(
   networkRows: MetricRow[],
   ownClinicRows: MetricRow[],
   maxCount: number,
+  rateBases: readonly RateBasis[] = [],
 ): { rows: MetricRow[]; suppressedCells: number } {
   if (networkRows.length === 0) return { rows: [], suppressedCells: 0 };
   if (networkRows.some((row) => ROW_LEVEL.some((column) => row[column] !== undefined && row[column] !== null))) {
@@ -248,6 +252,17 @@ export function discloseNetworkRows(
   if (isCurve(networkRows)) return discloseCurve(networkRows, maxCount);
 
   const roles = columnRoles([...networkRows, ...ownClinicRows]);
+  // A proportion (rate and interval) rests on its own two counts, as the SQL declares them.
+  const rates = rateBases
+    .filter((basis) => roles.counts.includes(basis.numerator) && roles.counts.includes(basis.denominator) && basis.numerator !== basis.denominator)
+    .map((basis) => ({
+      basis,
+      columns: roles.statistics.filter((column) => column === basis.prefix || column === `${basis.prefix}_rate` || column.startsWith(`${basis.prefix}_ci_`)),
+    }));
+  const rateColumns = new Set(rates.flatMap((rate) => rate.columns));
+  const rateCounts = new Set(rates.flatMap((rate) => [rate.basis.numerator, rate.basis.denominator]));
+  const otherStatistics = roles.statistics.filter((column) => !rateColumns.has(column));
+
   const ownTotals = new Map<string, Record<string, number>>();
   for (const row of ownClinicRows) {
     const key = rowKey(row, roles.dimensions);
@@ -256,8 +271,8 @@ export function discloseNetworkRows(
     ownTotals.set(key, totals);
   }
 
-  // The shared module does primary suppression and its audit, on the network rows and,
-  // for a viewer with clinics, on the "other clinics" rows (network − own).
+  // The shared module does primary suppression (rate complements included) and its audit,
+  // on the network rows and, for a viewer with clinics, on the "other clinics" rows (network − own).
   const tableRows: TableRow[] = [];
   networkRows.forEach((row, position) => {
     const counts = Object.fromEntries(roles.counts.map((column) => [column, countValue(row[column])]));
@@ -270,28 +285,57 @@ export function discloseNetworkRows(
       });
     }
   });
-  const suppressed = suppressTable({ key: 'key', rows: tableRows, counts: roles.counts }, { maxCount, protectRateComplements: false });
+  let suppressed: ReturnType<typeof suppressTable>;
+  try {
+    suppressed = suppressTable(
+    {
+      key: 'key',
+      rows: tableRows,
+      counts: roles.counts,
+      // Numerator ≤ denominator is checked by the module; "others" rows keep that order.
+      rates: rates.map((rate) => ({ columns: [`__rate_${rate.basis.prefix}`], numerator: rate.basis.numerator, denominator: rate.basis.denominator })),
+    },
+    { maxCount },
+  );
+  } catch (error) {
+    if (!(error instanceof SuppressionInputError)) throw error;
+    // Rows the module cannot reason about are withheld whole rather than risked.
+    return { rows: networkRows.map((row) => hideAllNumbers(row, roles)), suppressedCells: networkRows.length * (roles.counts.length + roles.statistics.length) };
+  }
 
   let suppressedCells = 0;
   const rows = networkRows.map((row, position) => {
-    const hidden = new Set(
-      roles.counts.filter(
-        (column) => suppressed.reasonOf(`network:${position}`, column) || suppressed.reasonOf(`others:${position}`, column),
-      ),
-    );
+    const hiddenBy = (column: string) =>
+      Boolean(suppressed.reasonOf(`network:${position}`, column) || suppressed.reasonOf(`others:${position}`, column));
+    const hidden = new Set(roles.counts.filter(hiddenBy));
     if (hidden.size === 1) {
+      // Its row margins are unknown here: hide a partner too, preferring one no rate rests on.
       const partner = roles.counts
         .filter((column) => !hidden.has(column) && countValue(row[column]) > 0)
-        .sort((a, b) => countValue(row[a]) - countValue(row[b]))[0];
+        .sort((a, b) => Number(rateCounts.has(a)) - Number(rateCounts.has(b)) || countValue(row[a]) - countValue(row[b]))[0];
       if (partner) hidden.add(partner);
     }
     const copy: MetricRow = { ...row };
-    for (const column of hidden) copy[column] = null;
-    if (hidden.size > 0) for (const column of roles.statistics) copy[column] = null;
-    suppressedCells += hidden.size > 0 ? hidden.size + roles.statistics.length : 0;
+    const hide = (column: string) => {
+      if (copy[column] === null) return;
+      copy[column] = null;
+      suppressedCells += 1;
+    };
+    for (const column of hidden) hide(column);
+    for (const rate of rates) {
+      const rateHidden = hidden.has(rate.basis.numerator) || hidden.has(rate.basis.denominator) || hiddenBy(`__rate_${rate.basis.prefix}`);
+      if (rateHidden) for (const column of rate.columns) hide(column);
+    }
+    if (hidden.size > 0) for (const column of otherStatistics) hide(column);
     return copy;
   });
   return { rows, suppressedCells };
+}
+
+function hideAllNumbers(row: MetricRow, roles: ColumnRoles): MetricRow {
+  const copy: MetricRow = { ...row };
+  for (const column of [...roles.counts, ...roles.statistics]) copy[column] = null;
+  return copy;
 }
 
 function countValue(value: MetricRow[string] | undefined): number {

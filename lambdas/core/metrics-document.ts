@@ -68,8 +68,15 @@ export const metricsDocumentSchema = z.strictObject({
   filter: documentFilterSchema,
   /** Metric file name (retention, dose, …) → its rows; every row has a `scope` column. */
   metrics: z.record(z.string(), z.array(metricRowSchema)),
+  /**
+   * Per metric: which count columns each proportion rests on, read from the SQL's
+   * `wilson_lower(numerator, denominator) AS <x>_ci_lower` lines, so network views
+   * hide a rate only when its own counts are hidden (ADR 0071).
+   */
+  rateBases: z.record(z.string(), z.array(z.strictObject({ prefix: z.string(), numerator: z.string(), denominator: z.string() }))).optional(),
   dataQuality: dataQualitySchema,
 });
+export type RateBasis = { prefix: string; numerator: string; denominator: string };
 export type MetricsDocument = z.infer<typeof metricsDocumentSchema>;
 
 export const clinicEntrySchema = z.strictObject({ id: clinicId, programs: z.array(programId) });
@@ -130,6 +137,40 @@ export function quarterRange(cohort: string): { from: string; to: string } {
 export function quarterOf(date: string): string {
   const month = Number(date.slice(5, 7));
   return `${date.slice(0, 4)}-Q${Math.floor((month - 1) / 3) + 1}`;
+}
+
+/** Column of a `wilson_lower` argument: `c.col`, `col` or `COALESCE(x.col, 0)`; undefined for expressions. */
+function columnOf(argument: string): string | undefined {
+  const trimmed = argument.trim();
+  const plain = /^(?:[a-z_][a-z0-9_]*\.)?([a-z_][a-z0-9_]*)$/i.exec(trimmed);
+  if (plain) return plain[1];
+  const coalesced = /^coalesce\(\s*(?:[a-z_][a-z0-9_]*\.)?([a-z_][a-z0-9_]*)\s*,\s*0\s*\)$/i.exec(trimmed);
+  return coalesced?.[1];
+}
+
+/** Reads `wilson_lower(numerator, denominator) AS <prefix>_ci_lower` pairs from a query's text. */
+export function rateBasesFromSql(sql: string): RateBasis[] {
+  const bases: RateBasis[] = [];
+  for (const match of sql.matchAll(/wilson_lower\(((?:[^()]|\([^()]*\))*)\)\s+AS\s+([a-z_][a-z0-9_]*)_ci_lower/gi)) {
+    const args: string[] = [];
+    let depth = 0;
+    let start = 0;
+    const text = match[1];
+    for (let index = 0; index < text.length; index++) {
+      if (text[index] === '(') depth++;
+      else if (text[index] === ')') depth--;
+      else if (text[index] === ',' && depth === 0) {
+        args.push(text.slice(start, index));
+        start = index + 1;
+      }
+    }
+    args.push(text.slice(start));
+    if (args.length !== 2) continue;
+    const numerator = columnOf(args[0]);
+    const denominator = columnOf(args[1]);
+    if (numerator && denominator && !bases.some((basis) => basis.prefix === match[2])) bases.push({ prefix: match[2], numerator, denominator });
+  }
+  return bases;
 }
 
 /** Parses a stored document, naming the key and the first bad field when it does not fit the format. */

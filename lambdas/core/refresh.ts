@@ -22,6 +22,7 @@ import {
   metricsDocumentSchema,
   metricsIndexSchema,
   quarterRange,
+  rateBasesFromSql,
   type ScopeQuality,
 } from './metrics-document';
 
@@ -50,6 +51,8 @@ export interface RefreshOptions {
   /** Parameter names a query file declares: only those are passed (the engine rejects unknown names). */
   declaredParams: (queryName: string) => readonly string[];
   definitionsVersion: string;
+  /** A query file's raw text (rate bases for network suppression are read from it); optional. */
+  querySource?: (queryName: string) => string;
   asOf: string;
   prefix?: string;
   lateAfterDays?: number;
@@ -103,6 +106,8 @@ export async function refreshMetrics(options: RefreshOptions): Promise<RefreshSu
     run(metric, { as_of: options.asOf, ...filterParams(filter) }),
   );
 
+  const querySource = options.querySource;
+  const rateBases = querySource ? Object.fromEntries(metricNames.map((name) => [documentName(name), rateBasesFromSql(querySource(name))])) : undefined;
   const documents: { filter: DocumentFilter; document: MetricsDocument }[] = filters.map((filter) => {
     const metrics: Record<string, MetricRow[]> = {};
     tasks.forEach((task, index) => {
@@ -115,6 +120,7 @@ export async function refreshMetrics(options: RefreshOptions): Promise<RefreshSu
       generatedAt,
       filter,
       metrics,
+      rateBases,
       dataQuality,
     });
     return { filter, document };

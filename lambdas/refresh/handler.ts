@@ -2,10 +2,11 @@
  * Scheduled refresh Lambda (EventBridge Scheduler): runs every metric query on Athena at
  * yesterday's cutoff (or the `asOf` in the event) and writes the materialised documents.
  */
+import { readFileSync } from 'node:fs';
 import middy from '@middy/core';
 import { createAthenaEngine } from '../adapters/athena-engine';
 import { S3ObjectStore, s3ClientFromEnv } from '../adapters/object-store';
-import { loadQuery, metricNames, QUERIES_DIR } from '../adapters/query-files';
+import { loadQuery, metricNames, QUERIES_DIR, resolveQueryPath } from '../adapters/query-files';
 import { METRICS_PREFIX } from '../core/metrics-document';
 import { defaultAsOf, definitionsVersion, refreshMetrics, type RefreshSummary } from '../core/refresh';
 import { RUNTIME_ENV, requiredEnv } from '../core/runtime-env';
@@ -32,6 +33,7 @@ async function refresh(event: RefreshEvent): Promise<RefreshSummary> {
       prefix: process.env[RUNTIME_ENV.metricsPrefix] || METRICS_PREFIX,
       metricNames: metricNames(queriesDir),
       declaredParams: (name) => loadQuery(name, queriesDir).params.map((param) => param.name),
+      querySource: (name) => readFileSync(resolveQueryPath(name, queriesDir), 'utf8'),
       definitionsVersion: definitionsVersion(queriesDir),
       asOf: event?.asOf ?? defaultAsOf(),
       log,

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDashboardServer, type DashboardServer } from '../../cli/local/dashboard-server';
 import { S3ObjectStore } from '../../lambdas/adapters/object-store';
-import { loadQuery, metricNames, QUERIES_DIR } from '../../lambdas/adapters/query-files';
+import { loadQuery, metricNames, QUERIES_DIR, resolveQueryPath } from '../../lambdas/adapters/query-files';
 import type { DashboardView } from '../../lambdas/core/dashboard-view';
 import type { MetricRow } from '../../lambdas/core/metrics-document';
 import { definitionsVersion, refreshMetrics } from '../../lambdas/core/refresh';
@@ -41,6 +41,7 @@ describe('clinic director dashboard in headless Chromium', () => {
         store: new S3ObjectStore(s3.client, s3.bucket),
         metricNames: metricNames(),
         declaredParams: (name) => loadQuery(name).params.map((param) => param.name),
+        querySource: (name) => readFileSync(resolveQueryPath(name), 'utf8'),
         definitionsVersion: definitionsVersion(QUERIES_DIR),
         asOf: FIXTURE_AS_OF,
       });

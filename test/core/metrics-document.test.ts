@@ -5,6 +5,7 @@ import {
   parseMetricsDocument,
   quarterOf,
   quarterRange,
+  rateBasesFromSql,
 } from '../../lambdas/core/metrics-document';
 
 const validDocument = () => ({
@@ -64,5 +65,26 @@ describe('metrics document', () => {
   it('should reject a row holding something other than a number, text, boolean or null', () => {
     const nested = { ...validDocument(), metrics: { retention: [{ scope: 'all', curve: [1, 2] }] } };
     expect(() => parseMetricsDocument(nested, 'k')).toThrow(/metrics\.retention\.0\.curve/);
+  });
+});
+
+describe('rate bases read from the SQL', () => {
+  it('should pair each interval with its numerator and denominator columns, and skip expressions', () => {
+    // Prepare
+    const sql = [
+      'wilson_lower(c.no_return, c.eligible) AS no_return_ci_lower,',
+      'wilson_lower(COALESCE(st.discharges, 0), t.total_discharges) AS share_ci_lower,',
+      'wilson_lower(attended, attended + no_show + excused) AS attendance_ci_lower,',
+      'wilson_upper(c.no_return, c.eligible) AS no_return_ci_upper',
+    ].join('\n');
+
+    // Act
+    const bases = rateBasesFromSql(sql);
+
+    // Assess
+    expect(bases).toEqual([
+      { prefix: 'no_return', numerator: 'no_return', denominator: 'eligible' },
+      { prefix: 'share', numerator: 'discharges', denominator: 'total_discharges' },
+    ]);
   });
 });

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { S3ObjectStore } from '../../lambdas/adapters/object-store';
-import { loadQuery, metricNames, QUERIES_DIR } from '../../lambdas/adapters/query-files';
+import { loadQuery, metricNames, QUERIES_DIR, resolveQueryPath } from '../../lambdas/adapters/query-files';
 import type { DashboardView } from '../../lambdas/core/dashboard-view';
 import type { MetricRow } from '../../lambdas/core/metrics-document';
 import { definitionsVersion, refreshMetrics } from '../../lambdas/core/refresh';
@@ -38,7 +39,7 @@ function countCells(rows: MetricRow[]): { row: number; column: string; value: nu
   return rows.flatMap((row, index) =>
     Object.entries(row)
       .filter(([column, value]) => typeof value === 'number' && Number.isInteger(value) && !LABEL_COLUMNS.has(column))
-      .filter(([column]) => !/(rate|estimate|ci_|median|mean|days|pct|change|statistic|p_value|share)/.test(column))
+      .filter(([column]) => !/(rate|estimate|ci_|median|mean|days|pct|change|statistic|p_value|share|_per_)/.test(column))
       .map(([column, value]) => ({ row: index, column, value: value as number })),
   );
 }
@@ -62,6 +63,7 @@ describe('metrics API Lambda (S3 API server, materialised fixture metrics)', () 
         store: new S3ObjectStore(s3.client, s3.bucket),
         metricNames: metricNames(),
         declaredParams: (name) => loadQuery(name).params.map((param) => param.name),
+        querySource: (name) => readFileSync(resolveQueryPath(name), 'utf8'),
         definitionsVersion: definitionsVersion(QUERIES_DIR),
         asOf: FIXTURE_AS_OF,
       });
