@@ -1,0 +1,191 @@
+/**
+ * Benchmark 3, every dashboard metric at 100k, 1M, 10M events: the full refresh
+ * (refreshMetrics: every metric file × every materialised filter) on DuckDB over a
+ * Parquet lake built from the generator with the real encoder, timed per size and per
+ * query, with the growth per tenfold size and the queries that dominate.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDuckDbEngine } from '../lambdas/adapters/duckdb-engine';
+import { lakeViewStatements } from '../lambdas/adapters/lake-tables-duckdb';
+import { loadQuery, metricNames, QUERIES_DIR } from '../lambdas/adapters/query-files';
+import type { MetricRow } from '../lambdas/core/metrics-document';
+import { definitionsVersion, type MetricQueryRunner, type MetricsWriter, refreshMetrics } from '../lambdas/core/refresh';
+import { buildLake, type LakeBuild } from './lake-builder';
+import { formatBytes, formatSize, growthPerTenfold, measure } from './measure';
+import { admissionsForEvents, benchCohort } from './synthetic-changes';
+import type { ResultTable } from './table';
+
+export const REFRESH_TARGET_SECONDS_AT_1M = 2;
+export const BENCH_AS_OF = benchCohort(1).asOf;
+
+export interface QueryTime {
+  query: string;
+  runs: number;
+  seconds: number;
+}
+
+export interface RefreshSize {
+  targetEvents: number;
+  events: number;
+  admissions: number;
+  lakeRows: number;
+  lakeFiles: number;
+  lakeBytes: number;
+  buildWallSeconds: number;
+  buildCpuSeconds: number;
+  queries: number;
+  documents: number;
+  refreshWallSeconds: number;
+  refreshCpuSeconds: number;
+  /** Refresh wall time growth per tenfold events against the previous size (10 = linear). */
+  growthPerTenfold?: number;
+  slowestQueries: QueryTime[];
+}
+
+export interface RefreshResult {
+  sizes: RefreshSize[];
+  targetSecondsAt1M: number;
+}
+
+export interface RefreshScaleOptions {
+  sizes: number[];
+  seed?: number | string;
+  /** Size whose lake also gets an NDJSON.gz copy and is handed to `onLake` (the bytes-read benchmark). */
+  ndjsonForSize?: number;
+  onLake?: (build: LakeBuild) => Promise<void>;
+  keepLakes?: boolean;
+  log?: (line: string) => void;
+}
+
+export async function runRefreshScaleBenchmark(options: RefreshScaleOptions): Promise<RefreshResult> {
+  const log = options.log ?? (() => {});
+  const sizes: RefreshSize[] = [];
+  for (const targetEvents of options.sizes) {
+    const dir = mkdtempSync(join(tmpdir(), `iop-bench-lake-${formatSize(targetEvents)}-`));
+    try {
+      const admissions = admissionsForEvents(targetEvents, options.seed);
+      log(`refresh ${formatSize(targetEvents)}: building the lake (${admissions.toLocaleString('en-US')} admissions) in ${dir}…`);
+      let reported = 0;
+      const built = await measure(() =>
+        buildLake({
+          cohort: benchCohort(admissions, options.seed),
+          dir,
+          ndjsonGz: options.ndjsonForSize === targetEvents,
+          onProgress: (events) => {
+            if (Math.floor(events / 1_000_000) === reported) return;
+            reported = Math.floor(events / 1_000_000);
+            log(`  … ${events.toLocaleString('en-US')} events`);
+          },
+        }),
+      );
+      const build = built.value;
+      log(`refresh ${formatSize(targetEvents)}: lake of ${build.counts.events.toLocaleString('en-US')} events built in ${built.wallSeconds.toFixed(0)} s; refreshing…`);
+      const refreshed = await timedRefresh(build);
+      const previous = sizes[sizes.length - 1];
+      sizes.push({
+        targetEvents,
+        events: build.counts.events,
+        admissions,
+        lakeRows: build.rows,
+        lakeFiles: build.parquetFiles,
+        lakeBytes: build.parquetBytes,
+        buildWallSeconds: built.wallSeconds,
+        buildCpuSeconds: built.cpuSeconds,
+        queries: refreshed.queries,
+        documents: refreshed.documents,
+        refreshWallSeconds: refreshed.wallSeconds,
+        refreshCpuSeconds: refreshed.cpuSeconds,
+        growthPerTenfold: previous
+          ? growthPerTenfold(previous.events, previous.refreshWallSeconds, build.counts.events, refreshed.wallSeconds)
+          : undefined,
+        slowestQueries: refreshed.slowest,
+      });
+      log(`refresh ${formatSize(targetEvents)}: ${refreshed.queries} queries in ${refreshed.wallSeconds.toFixed(1)} s`);
+      if (options.onLake && options.ndjsonForSize === targetEvents) await options.onLake(build);
+    } finally {
+      if (!options.keepLakes) rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return { sizes, targetSecondsAt1M: REFRESH_TARGET_SECONDS_AT_1M };
+}
+
+/** The refresh as the CLI runs it, with each query timed (one at a time, so the times do not overlap). */
+async function timedRefresh(build: LakeBuild) {
+  const engine = await createDuckDbEngine({ setupStatements: lakeViewStatements(build.mirrorDir) });
+  const perQuery = new Map<string, QueryTime>();
+  const timing: MetricQueryRunner = {
+    async runQuery(name, params) {
+      const timed = await measure(() => engine.runQuery(name, params));
+      const entry = perQuery.get(name) ?? { query: name, runs: 0, seconds: 0 };
+      entry.runs += 1;
+      entry.seconds += timed.wallSeconds;
+      perQuery.set(name, entry);
+      return timed.value as MetricRow[];
+    },
+  };
+  const discard: MetricsWriter = { async put() {} };
+  try {
+    const refreshed = await measure(() =>
+      refreshMetrics({
+        engine: timing,
+        store: discard,
+        metricNames: metricNames(),
+        declaredParams: (name) => loadQuery(name).params.map((param) => param.name),
+        definitionsVersion: definitionsVersion(QUERIES_DIR),
+        asOf: BENCH_AS_OF,
+        concurrency: 1,
+      }),
+    );
+    const slowest = [...perQuery.values()].sort((a, b) => b.seconds - a.seconds).slice(0, 5);
+    return {
+      queries: refreshed.value.queries,
+      documents: refreshed.value.documents,
+      wallSeconds: refreshed.wallSeconds,
+      cpuSeconds: refreshed.cpuSeconds,
+      slowest,
+    };
+  } finally {
+    await engine.close();
+  }
+}
+
+export function refreshTables(result: RefreshResult): ResultTable[] {
+  const at1M = result.sizes.find((size) => size.targetEvents === 1_000_000);
+  const growths = result.sizes.flatMap((size) => (size.growthPerTenfold === undefined ? [] : [size.growthPerTenfold]));
+  const summary: ResultTable = {
+    title: 'All dashboard metrics (full refresh) on DuckDB over the Parquet lake',
+    columns: ['events', 'lake rows', 'files', 'lake size', 'build s (CPU s)', 'queries', 'refresh s', 'refresh CPU s', 'growth / 10×'],
+    rows: result.sizes.map((size) => [
+      size.events.toLocaleString('en-US'),
+      size.lakeRows.toLocaleString('en-US'),
+      size.lakeFiles,
+      formatBytes(size.lakeBytes),
+      `${size.buildWallSeconds.toFixed(0)} (${size.buildCpuSeconds.toFixed(0)})`,
+      size.queries,
+      size.refreshWallSeconds.toFixed(1),
+      size.refreshCpuSeconds.toFixed(1),
+      size.growthPerTenfold === undefined ? '—' : `${size.growthPerTenfold.toFixed(1)}×`,
+    ]),
+    notes: [
+      'refresh = every metric file × every materialised filter + filters + data quality, queries one at a time; growth / 10× = 10 means linear.',
+      at1M
+        ? `target 1M-event refresh ≤ ${result.targetSecondsAt1M} s: ${at1M.refreshWallSeconds <= result.targetSecondsAt1M ? 'met' : `NOT met (${at1M.refreshWallSeconds.toFixed(1)} s)`}.`
+        : `target 1M-event refresh ≤ ${result.targetSecondsAt1M} s: not measured (1M not in --sizes).`,
+      growths.length > 0 ? `near-linear growth: ${growths.every((growth) => growth <= 12) ? 'yes' : 'no'} (${growths.map((growth) => `${growth.toFixed(1)}×`).join(', ')} per 10×).` : '',
+    ].filter(Boolean),
+  };
+  const profiles: ResultTable[] = result.sizes.map((size) => ({
+    title: `Slowest queries at ${formatSize(size.targetEvents)} events (sum over every filter)`,
+    columns: ['query', 'runs', 'total s', 'mean s', 'share of refresh'],
+    rows: size.slowestQueries.map((query) => [
+      query.query,
+      query.runs,
+      query.seconds.toFixed(2),
+      (query.seconds / query.runs).toFixed(3),
+      `${((query.seconds / size.refreshWallSeconds) * 100).toFixed(0)} %`,
+    ]),
+  }));
+  return [summary, ...profiles];
+}
