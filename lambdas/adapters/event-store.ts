@@ -1,16 +1,26 @@
 /**
- * The events table as a port (`EventStore`) and its DynamoDB adapter: one
- * conditional PutItem per event, classified outcomes, bounded concurrency and
- * retries with backoff. Why not BatchWriteItem: docs/adr/0012-conditional-writes-per-event.md.
+ * The events table as a port (`EventStore`) and its DynamoDB adapter: conditional
+ * Puts sent in TransactWriteItems chunks, each event still judged by its own
+ * condition and classified on its own; bounded concurrency, retries with backoff,
+ * and a deadline the caller can answer by. Why: docs/adr/0012 (conditions),
+ * 0014 (transactions), 0015 (deadline).
  */
+import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { eventPk, type StoredEvent } from '../core/events-table';
 import type { SaveOutcome } from '../core/ingest';
+import { itemBytes, transactionChunks, writeRounds } from './transaction-chunks';
 
 export interface SaveOptions {
-  /** Epoch ms after which no new attempt starts (the caller's own deadline, e.g. the Lambda timeout). */
+  /**
+   * Epoch ms by which the call returns (the caller's own deadline, e.g. the Lambda
+   * timeout less the time to answer): no attempt starts after it, and writes still
+   * running at it are abandoned — their events come back `failed`.
+   */
   deadlineAt?: number;
+  /** Abandons the writes still running when it aborts (e.g. middy's timeout signal), like the deadline. */
+  signal?: AbortSignal;
 }
 
 export interface EventStore {
@@ -20,10 +30,10 @@ export interface EventStore {
   retract(clinicId: string, eventId: string, options?: SaveOptions): Promise<'retracted' | 'not_found'>;
 }
 
-/** The table kept refusing (throttling) after every retry. */
+/** The table kept refusing (throttling), or stayed too slow to answer before the deadline. */
 export class StoreThrottledError extends Error {
   constructor(options?: ErrorOptions) {
-    super('the events table is throttling requests; retry later', options);
+    super('the events table is busy (throttling or too slow to answer in time); retry later', options);
     this.name = 'StoreThrottledError';
   }
 }
@@ -42,13 +52,15 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-/** ~2.5 s of backoff at most per event; the deadline cuts it shorter under API Gateway's 29 s. */
+/** ~2.5 s of backoff at most per transaction; the deadline cuts it shorter. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 25, maxDelayMs: 1000 };
-export const DEFAULT_WRITE_CONCURRENCY = 16;
+/** Transactions in flight at once (each up to 100 events). */
+export const DEFAULT_WRITE_CONCURRENCY = 4;
 
 export interface DynamoEventStoreOptions {
   tableName: string;
   client?: DynamoDBDocumentClient;
+  /** Transactions in flight at once. */
   concurrency?: number;
   retry?: RetryPolicy;
   /** Injected in tests so backoff takes no wall-clock time. */
@@ -57,7 +69,11 @@ export interface DynamoEventStoreOptions {
   now?: () => number;
 }
 
+type Trouble = 'throttled' | 'unavailable';
+
 const CONDITION_NEW_OR_HIGHER_VERSION = 'attribute_not_exists(pk) OR (version < :version AND #type = :type)';
+/** Cancellation reasons that say "not now" rather than "no": the item is tried again after a backoff. */
+const CONTENTION_REASONS = new Set(['TransactionConflict', 'ProvisionedThroughputExceeded', 'ThrottlingError']);
 
 let sharedClient: DynamoDBDocumentClient | undefined;
 
@@ -78,17 +94,21 @@ export function createDynamoEventStore(options: DynamoEventStoreOptions): EventS
   const now = options.now ?? Date.now;
   const { tableName } = options;
 
+  /** Full jitter: a random wait up to 25 ms doubling per failure, capped. */
+  const backoff = (failures: number) => random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1));
+
   /** Runs `send` until it succeeds or a non-retryable error, the attempt cap or the deadline stops it. */
-  async function withRetries<T>(send: () => Promise<T>, deadlineAt: number | undefined): Promise<T> {
+  async function withRetries<T>(send: (signal: AbortSignal) => Promise<T>, budget: Budget): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
+      if (budget.expired()) throw new StoreThrottledError({ cause: new Error('the deadline passed before the table answered') });
       try {
-        return await send();
+        return await send(budget.signal);
       } catch (error) {
+        if (budget.signal.aborted) throw new StoreThrottledError({ cause: error });
         const kind = transientKind(error);
         if (!kind) throw error;
-        const delay = random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-        const outOfTime = deadlineAt !== undefined && now() + delay >= deadlineAt;
-        if (attempt >= policy.maxAttempts || outOfTime) {
+        const delay = backoff(attempt);
+        if (attempt >= policy.maxAttempts || budget.wouldExpire(delay)) {
           throw kind === 'throttled' ? new StoreThrottledError({ cause: error }) : new StoreUnavailableError({ cause: error });
         }
         await sleep(delay);
@@ -96,94 +116,252 @@ export function createDynamoEventStore(options: DynamoEventStoreOptions): EventS
     }
   }
 
-  async function saveOne(event: StoredEvent, deadlineAt: number | undefined): Promise<SaveOutcome> {
-    // Two rounds at most: a failed condition with the item gone again means a retraction raced us.
-    for (let round = 0; round < 2; round += 1) {
-      try {
-        await withRetries(
-          () =>
-            client.send(
-              new PutCommand({
-                TableName: tableName,
-                Item: event,
-                ConditionExpression: CONDITION_NEW_OR_HIGHER_VERSION,
-                ExpressionAttributeNames: { '#type': 'type' },
-                ExpressionAttributeValues: { ':version': event.version, ':type': event.type },
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              }),
-            ),
-          deadlineAt,
-        );
-        return { status: 'accepted' };
-      } catch (error) {
-        if (!isConditionFailed(error)) throw error;
-        const stored = storedFacts((error as { Item?: unknown }).Item) ?? (await readStored(event.pk, deadlineAt));
-        if (stored) return classify(event, stored);
-      }
-    }
-    throw new StoreUnavailableError({ cause: new Error('the stored item changed during the write twice in a row') });
+  function transaction(events: StoredEvent[], token: string): TransactWriteCommand {
+    return new TransactWriteCommand({
+      // The same token on a retry after a lost answer makes DynamoDB report the first, committed try.
+      ClientRequestToken: token,
+      TransactItems: events.map((event) => ({
+        Put: {
+          TableName: tableName,
+          Item: event,
+          ConditionExpression: CONDITION_NEW_OR_HIGHER_VERSION,
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: { ':version': event.version, ':type': event.type },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      })),
+    });
   }
 
-  async function readStored(pk: string, deadlineAt: number | undefined): Promise<StoredFacts | undefined> {
+  async function readStored(pk: string, budget: Budget): Promise<StoredFacts | undefined> {
     const read = await withRetries(
-      () => client.send(new GetCommand({ TableName: tableName, Key: { pk }, ConsistentRead: true })),
-      deadlineAt,
+      (signal) => untilAborted(client.send(new GetCommand({ TableName: tableName, Key: { pk }, ConsistentRead: true }), { abortSignal: signal }), signal),
+      budget,
     );
     return storedFacts(read.Item);
+  }
+
+  /**
+   * Writes one chunk until every event in it has an outcome. A cancelled
+   * transaction settles the events that failed their own condition and sends the
+   * others again; contention and throttling back off first. Returns the trouble
+   * that made it give up, if it did.
+   */
+  async function writeChunk(chunk: number[], events: StoredEvent[], outcomes: SaveOutcome[], budget: Budget): Promise<Trouble | undefined> {
+    let pending = chunk;
+    let token = randomUUID();
+    let failures = 0;
+    let trouble: Trouble = 'throttled';
+    const raced = new Set<number>();
+    const giveUp = (kind: Trouble) => {
+      for (const position of pending) outcomes[position] = { status: 'failed', reason: kind };
+      return kind;
+    };
+    while (pending.length > 0) {
+      if (budget.expired()) return giveUp(trouble);
+      let retryAs: Trouble;
+      try {
+        const writes = transaction(
+          pending.map((position) => events[position]),
+          token,
+        );
+        await untilAborted(client.send(writes, { abortSignal: budget.signal }), budget.signal);
+        for (const position of pending) outcomes[position] = { status: 'accepted' };
+        return undefined;
+      } catch (error) {
+        // Abandoned at the deadline: whether it committed is unknown, and a resend is answered `duplicate`.
+        if (budget.signal.aborted) return giveUp(trouble);
+        const reasons = cancellationReasons(error, pending.length);
+        if (!reasons) {
+          const kind = transientKind(error);
+          if (!kind) throw error;
+          retryAs = kind;
+        } else {
+          const again: number[] = [];
+          const refused: { position: number; item: unknown }[] = [];
+          let contended = false;
+          reasons.forEach((reason, at) => {
+            const position = pending[at];
+            if (reason.Code === 'None') again.push(position);
+            else if (reason.Code === 'ConditionalCheckFailed') refused.push({ position, item: reason.Item });
+            else if (CONTENTION_REASONS.has(reason.Code ?? '')) {
+              again.push(position);
+              contended = true;
+            } else {
+              throw new Error(
+                `DynamoDB cancelled the write of an event for "${reason.Code}"; no client input should cause this, so check the table and the item shape`,
+                { cause: error },
+              );
+            }
+          });
+          try {
+            again.push(...(await settleRefused(refused, events, outcomes, raced, budget)));
+          } catch (failure) {
+            if (!(failure instanceof StoreThrottledError || failure instanceof StoreUnavailableError)) throw failure;
+            pending = pending.filter((position) => outcomes[position] === undefined);
+            return giveUp(failure instanceof StoreThrottledError ? 'throttled' : 'unavailable');
+          }
+          pending = again.sort((a, b) => a - b);
+          token = randomUUID();
+          // Refusals settled some events, so the rest goes again at once; only contention waits.
+          if (!contended && refused.length > 0) continue;
+          retryAs = contended ? 'throttled' : 'unavailable';
+        }
+      }
+      failures += 1;
+      trouble = retryAs;
+      const delay = backoff(failures);
+      if (failures >= policy.maxAttempts || budget.wouldExpire(delay)) return giveUp(trouble);
+      await sleep(delay);
+    }
+    return undefined;
+  }
+
+  /**
+   * Classifies events whose condition failed, from the item the cancellation
+   * returned (or a consistent read). Returns the ones to write again: their item
+   * was gone by the time we read it, so a retraction raced us (once only).
+   */
+  async function settleRefused(
+    refused: { position: number; item: unknown }[],
+    events: StoredEvent[],
+    outcomes: SaveOutcome[],
+    raced: Set<number>,
+    budget: Budget,
+  ): Promise<number[]> {
+    const facts = await Promise.all(refused.map(({ position, item }) => storedFacts(item) ?? readStored(events[position].pk, budget)));
+    const again: number[] = [];
+    refused.forEach(({ position }, at) => {
+      const stored = facts[at];
+      if (stored) outcomes[position] = classify(events[position], stored);
+      else if (!raced.has(position)) {
+        raced.add(position);
+        again.push(position);
+      } else outcomes[position] = { status: 'failed', reason: 'unavailable' };
+    });
+    return again;
   }
 
   return {
     async save(events, saveOptions = {}) {
       const outcomes: SaveOutcome[] = new Array(events.length);
-      let next = 0;
-      let givenUp: 'throttled' | 'unavailable' | undefined;
-      let fatal: unknown;
-      const worker = async () => {
-        while (next < events.length && fatal === undefined) {
-          const position = next++;
-          // Once the table has refused one event for good, hammering it with the rest only makes it worse.
-          if (givenUp) {
-            outcomes[position] = { status: 'failed', reason: givenUp };
-            continue;
-          }
-          try {
-            outcomes[position] = await saveOne(events[position], saveOptions.deadlineAt);
-          } catch (error) {
-            if (error instanceof StoreThrottledError || error instanceof StoreUnavailableError) {
-              givenUp = error instanceof StoreThrottledError ? 'throttled' : 'unavailable';
-              outcomes[position] = { status: 'failed', reason: givenUp };
-            } else {
-              fatal ??= error;
+      const budget = startBudget(saveOptions, now);
+      let givenUp: Trouble | undefined;
+      try {
+        for (const round of writeRounds(events)) {
+          const chunks = transactionChunks(round, (position) => itemBytes(events[position]));
+          await inParallel(chunks, concurrency, async (chunk) => {
+            // Once the table has refused one chunk for good, hammering it with the rest only makes it worse.
+            if (givenUp) {
+              for (const position of chunk) outcomes[position] = { status: 'failed', reason: givenUp };
+              return;
             }
-          }
+            const trouble = await writeChunk(chunk, events, outcomes, budget);
+            if (trouble) givenUp ??= trouble;
+          });
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, events.length) }, worker));
-      // A non-transient error (missing table, no permission) is a server fault, not a per-event outcome.
-      if (fatal !== undefined) throw fatal;
+      } finally {
+        budget.release();
+      }
       return outcomes;
     },
 
     async retract(clinicId, eventId, retractOptions = {}) {
+      const budget = startBudget(retractOptions, now);
       try {
         await withRetries(
-          () =>
-            client.send(
-              new DeleteCommand({
-                TableName: tableName,
-                Key: { pk: eventPk(clinicId, eventId) },
-                ConditionExpression: 'attribute_exists(pk)',
-              }),
+          (signal) =>
+            untilAborted(
+              client.send(
+                new DeleteCommand({
+                  TableName: tableName,
+                  Key: { pk: eventPk(clinicId, eventId) },
+                  ConditionExpression: 'attribute_exists(pk)',
+                }),
+                { abortSignal: signal },
+              ),
+              signal,
             ),
-          retractOptions.deadlineAt,
+          budget,
         );
         return 'retracted';
       } catch (error) {
         if (isConditionFailed(error)) return 'not_found';
         throw error;
+      } finally {
+        budget.release();
       }
     },
   };
+}
+
+/** One call's time budget: the deadline, and a signal that aborts requests still running at it. */
+interface Budget {
+  signal: AbortSignal;
+  /** The deadline has passed or the caller aborted: start nothing new. */
+  expired(): boolean;
+  /** Waiting `ms` would reach the deadline. */
+  wouldExpire(ms: number): boolean;
+  release(): void;
+}
+
+function startBudget(options: SaveOptions, now: () => number): Budget {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  const { deadlineAt, signal } = options;
+  const timer = deadlineAt === undefined ? undefined : setTimeout(abort, Math.max(0, deadlineAt - now()));
+  if (signal?.aborted) abort();
+  else signal?.addEventListener('abort', abort, { once: true });
+  return {
+    signal: controller.signal,
+    expired: () => controller.signal.aborted || (deadlineAt !== undefined && now() >= deadlineAt),
+    wouldExpire: (ms) => deadlineAt !== undefined && now() + ms >= deadlineAt,
+    release() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
+    },
+  };
+}
+
+/** Settles as `request` does, or rejects as soon as `signal` aborts, even if the request ignores the signal. */
+function untilAborted<T>(request: Promise<T>, signal: AbortSignal): Promise<T> {
+  const aborted = () => Object.assign(new Error('the request was abandoned at the deadline'), { name: 'AbortError' });
+  if (signal.aborted) {
+    request.catch(() => undefined);
+    return Promise.reject(aborted());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    request.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Runs `work` over `tasks`, at most `limit` at once; after an error no new task starts, and the first error is thrown. */
+async function inParallel<T>(tasks: T[], limit: number, work: (task: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (next < tasks.length && !failure) {
+      const task = tasks[next++];
+      try {
+        await work(task);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  if (failure) throw failure.error;
 }
 
 interface StoredFacts {
@@ -222,6 +400,26 @@ function storedFacts(item: unknown): StoredFacts | undefined {
   return { version, type, contentHash: typeof contentHash === 'string' ? contentHash : '' };
 }
 
+interface CancellationReason {
+  Code?: string;
+  Item?: unknown;
+}
+
+/**
+ * The per-item reasons of a cancelled transaction, in item order; undefined for
+ * any other error, and for a cancellation without one reason per item (then we
+ * cannot tell which item failed, so the whole chunk is retried as an outage).
+ */
+function cancellationReasons(error: unknown, items: number): CancellationReason[] | undefined {
+  const failure = error as { name?: string; CancellationReasons?: CancellationReason[] };
+  if (failure?.name !== 'TransactionCanceledException') return undefined;
+  const reasons = failure.CancellationReasons;
+  if (!Array.isArray(reasons) || reasons.length !== items || reasons.every((reason) => reason.Code === 'None')) {
+    return undefined;
+  }
+  return reasons;
+}
+
 function isConditionFailed(error: unknown): boolean {
   return (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 }
@@ -231,11 +429,13 @@ const THROTTLING_ERRORS = new Set([
   'ThrottlingException',
   'RequestLimitExceeded',
   'TooManyRequestsException',
+  // A retry with the same token while the first try is still running: wait and ask again.
+  'TransactionInProgressException',
 ]);
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND']);
 
 /** 'throttled' and 'unavailable' are worth retrying; anything else is not. */
-export function transientKind(error: unknown): 'throttled' | 'unavailable' | undefined {
+export function transientKind(error: unknown): Trouble | undefined {
   const failure = error as {
     name?: string;
     code?: string;
