@@ -9,7 +9,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { createDynamoEventStore, type EventStore } from '../adapters/event-store';
 import { pseudonymKey } from '../adapters/pseudonym-key';
-import { ingestBatch, ingestSettingsFromEnv } from '../core/ingest';
+import { ingestBatch, ingestSettingsFromEnv, RETRY_AFTER_UNAVAILABLE_SECONDS } from '../core/ingest';
 import { requiredEnv, RUNTIME_ENV } from '../core/runtime-env';
 import type { IngestSettings } from '../core/settings';
 import { accessLog } from '../middleware/access-log';
@@ -22,8 +22,12 @@ export interface IngestDependencies {
   now?: () => Date;
 }
 
-/** Time kept back from the Lambda deadline to answer after the last write attempt. */
-const RESPONSE_MARGIN_MS = 2000;
+/**
+ * Time kept back from the Lambda deadline to answer after the last write: the
+ * store stops (and abandons writes still running) this long before Lambda, and
+ * middy's own early timeout, would cut the request off. See docs/adr/0015.
+ */
+export const RESPONSE_MARGIN_MS = 2000;
 const EVENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** One logger per container (powertools writes JSON lines to stdout). */
@@ -34,7 +38,8 @@ export function createIngestHandler(dependencies: () => IngestDependencies, logg
   let resolved: IngestDependencies | undefined;
   const deps = () => (resolved ??= dependencies());
 
-  const route = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+  // `signal` is middy's: it aborts just before Lambda's timeout, a backstop behind our own deadline.
+  const route = async (event: APIGatewayProxyEvent, context: Context, { signal }: { signal?: AbortSignal } = {}): Promise<APIGatewayProxyResult> => {
     const { store, limits } = deps();
     const clinicId = event.requestContext?.authorizer?.clinicId;
     // Only the authorizer sets this; without it the request never passed authentication.
@@ -49,7 +54,7 @@ export function createIngestHandler(dependencies: () => IngestDependencies, logg
         pseudonymSecret: await deps().pseudonymKey(),
         receivedAt: (deps().now ?? (() => new Date()))(),
         limits,
-        save: (events) => store.save(events, { deadlineAt }),
+        save: (events) => store.save(events, { deadlineAt, signal }),
       });
       logger.info('batch ingested', { clinicId, statusCode: outcome.statusCode, summary: outcome.body.summary });
       const headers: Record<string, string> = outcome.retryAfterSeconds ? { 'retry-after': String(outcome.retryAfterSeconds) } : {};
@@ -58,7 +63,7 @@ export function createIngestHandler(dependencies: () => IngestDependencies, logg
 
     if (event.httpMethod === 'DELETE' && event.resource === '/v1/events/{eventId}') {
       const eventId = decodeEventId(event.pathParameters?.eventId);
-      const result = await store.retract(clinicId, eventId, { deadlineAt });
+      const result = await store.retract(clinicId, eventId, { deadlineAt, signal });
       logger.info('retraction', { clinicId, result });
       if (result === 'not_found') {
         throw new ApiError(404, 'no event with this eventId is stored for your clinic (it may have been retracted already)');
@@ -69,11 +74,27 @@ export function createIngestHandler(dependencies: () => IngestDependencies, logg
     throw new ApiError(404, `no such route: ${event.httpMethod} ${event.resource}; the API has POST /v1/events and DELETE /v1/events/{eventId}`);
   };
 
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>({ timeoutEarlyResponse: () => outOfTimeResponse(logger) })
     .use(injectLambdaContext(logger))
     .use(accessLog(logger))
     .use(apiErrors(logger))
     .handler(route);
+}
+
+/**
+ * middy's answer when the whole request runs out of time (something other than the
+ * store hung, e.g. reading the secret): a retryable 503, not a generic 500.
+ * Which events were stored is unknown here, but a resend is safe: they come back `duplicate`.
+ */
+function outOfTimeResponse(logger: Logger): APIGatewayProxyResult {
+  logger.warn('request ran out of time before an answer was ready');
+  return jsonResponse(
+    503,
+    {
+      message: `the request ran out of time; some events may be stored. Send the same request again after ${RETRY_AFTER_UNAVAILABLE_SECONDS} seconds (events already stored come back as duplicate)`,
+    },
+    { 'retry-after': String(RETRY_AFTER_UNAVAILABLE_SECONDS) },
+  );
 }
 
 /** Path parameters may arrive percent-encoded; a valid eventId never contains `%`, so decoding is safe. */

@@ -1,9 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EventStore } from '../../lambdas/adapters/event-store';
-import { StoreThrottledError } from '../../lambdas/adapters/event-store';
+import { createDynamoEventStore, StoreThrottledError } from '../../lambdas/adapters/event-store';
 import type { StoredEvent } from '../../lambdas/core/events-table';
-import { createIngestHandler } from '../../lambdas/ingest/handler';
+import { createIngestHandler, RESPONSE_MARGIN_MS } from '../../lambdas/ingest/handler';
 
 const CLIENT_ID = 'MRN-7730041';
 const SECRET = 'handler-test-secret-0123456789abcdef';
@@ -135,6 +136,56 @@ describe('ingest handler', () => {
     expect(response.statusCode).toBe(429);
     expect(Number(response.headers?.['retry-after'])).toBeGreaterThan(0);
     expect(JSON.parse(response.body).results[0].status).toBe('failed');
+  });
+
+  describe('when the request runs out of time', () => {
+    /** A Lambda context whose clock really runs: `remainingMs` from now. */
+    const contextWithRemaining = (remainingMs: number): Context => {
+      const endsAt = Date.now() + remainingMs;
+      return { ...context, getRemainingTimeInMillis: () => Math.max(0, endsAt - Date.now()) };
+    };
+    /** A DynamoDB that accepts the request and never answers (a table far too slow for the batch). */
+    const silentTable = { send: () => new Promise(() => undefined) } as unknown as DynamoDBDocumentClient;
+
+    it('should answer 429 with Retry-After and every unwritten event failed, before middy\'s timeout turns it into a 500', async () => {
+      // Prepare: the real store on a table that never answers; the store's deadline is RESPONSE_MARGIN_MS before Lambda's.
+      const store = createDynamoEventStore({ tableName: 'events', client: silentTable });
+      const { handler } = setup(store);
+      const events = [attendance('s1'), attendance('s2'), attendance('s3')];
+
+      // Act
+      const response = await handler(apiEvent({ body: JSON.stringify({ events }) }), contextWithRemaining(RESPONSE_MARGIN_MS + 300));
+
+      // Assess: the ingest answer (per-event results), not middy's whole-request timeout or a generic error.
+      const body = JSON.parse(response.body);
+      expect(response.statusCode).toBe(429);
+      expect(response.headers?.['retry-after']).toBe('5');
+      expect(body.summary).toMatchObject({ received: 3, failed: 3 });
+      expect(body.results.map((result: { status: string }) => result.status)).toEqual(['failed', 'failed', 'failed']);
+      expect(body.results[0].message).toMatch(/send the batch again/);
+      expect(logged).not.toContain('unexpected error');
+    });
+
+    it('should answer a retryable 503 when something other than the store hangs until middy\'s timeout', async () => {
+      const { handler } = setup({}, () => new Promise<string>(() => undefined));
+
+      const response = await handler(apiEvent({ body: JSON.stringify({ events: [attendance('s1')] }) }), contextWithRemaining(100));
+
+      expect(response.statusCode).toBe(503);
+      expect(response.headers?.['retry-after']).toBe('30');
+      expect(JSON.parse(response.body).message).toMatch(/ran out of time.*send the same request again/i);
+      expect(logged).toContain('ran out of time');
+      expect(logged).not.toContain('unexpected error');
+    });
+
+    it("should pass middy's abort signal to the store as a backstop", async () => {
+      const save = jest.fn(async (events: StoredEvent[]) => events.map(() => ({ status: 'accepted' as const })));
+      const { handler } = setup({ save });
+
+      await handler(apiEvent({ body: JSON.stringify({ events: [attendance('s1')] }) }), context);
+
+      expect(save).toHaveBeenCalledWith(expect.any(Array), { deadlineAt: expect.any(Number), signal: expect.any(AbortSignal) });
+    });
   });
 
   it('should answer 500 without internals when something unexpected fails, and log it', async () => {

@@ -6,11 +6,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type ApiServer, startApiServer } from '../../cli/local/api-server';
 import { type DynamoDbLocal, ensureEventsTable, LOCAL_AWS_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '../../cli/local/dynamodb-local';
 import { ensureLocalSecrets } from '../../cli/local/local-secrets';
+import { createDynamoEventStore } from '../../lambdas/adapters/event-store';
 import { EVENT_EXAMPLES } from '../../lambdas/core/event-examples';
 import type { EventType } from '../../lambdas/core/event-schema';
+import type { StoredEvent } from '../../lambdas/core/events-table';
+import { checkEvents } from '../../lambdas/core/ingest';
 
 const TABLE = 'events';
 /** Every raw client id in this file starts with this, so a scan for it finds any leak. */
@@ -156,6 +160,65 @@ describe('ingest API over HTTP with DynamoDB Local', () => {
     expect(replayBody.results[0]).toMatchObject({ status: 'stale', storedVersion: 2 });
     const item = (await scanTable()).find((entry) => entry.pk.S === 'riverside#corrected-0');
     expect(item?.version.N).toBe('2');
+  });
+
+  it('should answer each event of a batch on its own when some fail their condition inside one transaction', async () => {
+    // Prepare: stored before — a (v1), b (v1), c (v2), f (v1, an attendance event).
+    const [a, b, c, d, , f, g] = validEvents(7, 'mixedtx');
+    await post({ events: [a, b, { ...c, version: 2 }, f] });
+    const otherType = validEvents(1, 'mixedtx')[0]; // an enrollment, f is an attendance
+    const events = [
+      d, // new
+      a, // same again → duplicate
+      { ...b, episodeId: 'EP-changed' }, // same version, other content → rejected on version
+      c, // v1 after v2 → stale
+      { ...otherType, eventId: f.eventId, version: 2 }, // a correction that changes the type → rejected on type
+      g, // new
+    ];
+
+    // Act
+    const response = await post({ events });
+    const body = await response.json();
+
+    // Assess: the refusals did not cancel the new events with them.
+    expect(response.status).toBe(207);
+    expect(body.results.map((result: { status: string }) => result.status)).toEqual(['accepted', 'duplicate', 'rejected', 'stale', 'rejected', 'accepted']);
+    expect(body.results[2].errors[0].path).toBe('events[2].version');
+    expect(body.results[3].storedVersion).toBe(2);
+    expect(body.results[4].errors[0].path).toBe('events[4].type');
+    const stored = (await scanTable()).map((item) => item.pk.S);
+    expect(stored).toEqual(expect.arrayContaining(['riverside#mixedtx-3', 'riverside#mixedtx-6']));
+  });
+
+  it('should classify refusals from the items DynamoDB Local returns inside the cancellation, without reading them again', async () => {
+    // Prepare: the adapter itself on this DynamoDB Local, counting what it sends.
+    const sent: string[] = [];
+    const documents = DynamoDBDocumentClient.from(db.client, { marshallOptions: { removeUndefinedValues: true } });
+    const counting = {
+      send: (command: { constructor: { name: string } }, options?: unknown) => {
+        sent.push(command.constructor.name);
+        return (documents.send as (command: unknown, options?: unknown) => Promise<unknown>)(command, options);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const store = createDynamoEventStore({ tableName: TABLE, client: counting });
+    const storedForm = (raw: Record<string, unknown>[]) =>
+      checkEvents(raw, { callerClinicId: 'riverside', pseudonymSecret: 'adapter-test-secret', receivedAt: new Date() }).map(
+        (entry) => (entry as { stored: StoredEvent }).stored,
+      );
+    const events = storedForm(validEvents(150, 'adapter'));
+    await store.save(events);
+    sent.length = 0;
+
+    // Act: the same 150 again, plus one new event in the middle.
+    const [fresh] = storedForm(validEvents(1, 'adapter-new'));
+    const outcomes = await store.save([...events.slice(0, 75), fresh, ...events.slice(75)]);
+
+    // Assess
+    expect(outcomes.filter((outcome) => outcome.status === 'duplicate')).toHaveLength(150);
+    expect(outcomes[75]).toEqual({ status: 'accepted' });
+    expect(sent.filter((name) => name !== 'TransactWriteCommand')).toEqual([]);
+    // Two chunks (100 + 51), then the new event again on its own after its chunk was cancelled.
+    expect(sent).toHaveLength(3);
   });
 
   it('should retract an event with DELETE so the item is gone, and answer 404 the second time', async () => {
