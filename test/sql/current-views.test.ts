@@ -4,30 +4,9 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { lakeViewStatements } from '../../lambdas/adapters/lake-tables-duckdb';
 import { BACKFILL_CHANGE_SEQ, type LakeRowValues, changeSeq, mapStreamRecord } from '../../lambdas/core/change-records';
-import { LAKE_TABLES, type LakeTableName, SQL_TYPE, lakeTable } from '../../lambdas/core/lake-columns';
+import { LAKE_TABLES, SQL_TYPE, lakeTable } from '../../lambdas/core/lake-columns';
 import { encodeLakeParquet } from '../../lambdas/core/parquet';
-import { type ChangeSpec, drugTest, enrollment, stored, streamRecord } from '../support/lake-fixtures';
-
-/** Writes each batch of changes as the Lambda would (one file per table and day). */
-function writeLake(dir: string, batches: ChangeSpec[][]): void {
-  batches.forEach((batch, batchIndex) => {
-    const files = new Map<string, { table: LakeTableName; rows: LakeRowValues[] }>();
-    for (const change of batch) {
-      const mapped = mapStreamRecord(streamRecord(change));
-      if (!mapped.ok) throw new Error(mapped.quarantine.reason);
-      for (const row of mapped.rows) {
-        const path = join(dir, 'lake', row.table, `dt=${row.dt}`, `batch-${batchIndex}.parquet`);
-        const file = files.get(path) ?? { table: row.table, rows: [] };
-        file.rows.push(row.values);
-        files.set(path, file);
-      }
-    }
-    for (const [path, file] of files) {
-      mkdirSync(join(path, '..'), { recursive: true });
-      writeFileSync(path, encodeLakeParquet(lakeTable(file.table), file.rows));
-    }
-  });
-}
+import { type ChangeSpec, drugTest, enrollment, stored, streamRecord, writeLake } from '../support/lake-fixtures';
 
 describe('<table>_current views on DuckDB', () => {
   let dir: string;

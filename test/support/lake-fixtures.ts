@@ -1,6 +1,11 @@
 /** Builders for stored events and genuine-looking DynamoDB stream records, shared by the lake tests. */
 import type { DynamoDBRecord } from 'aws-lambda';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { type LakeRowValues, mapStreamRecord } from '../../lambdas/core/change-records';
+import { type LakeTableName, lakeTable } from '../../lambdas/core/lake-columns';
+import { encodeLakeParquet } from '../../lambdas/core/parquet';
 import { type ClinicEventInput, eventSchema } from '../../lambdas/core/event-schema';
 import { type StoredEvent, toStoredEvent } from '../../lambdas/core/events-table';
 
@@ -76,4 +81,25 @@ export function streamRecord(change: ChangeSpec): DynamoDBRecord {
       StreamViewType: 'NEW_AND_OLD_IMAGES',
     },
   };
+}
+
+/** Writes each batch of changes as the Lambda would (one file per table and day). */
+export function writeLake(dir: string, batches: ChangeSpec[][]): void {
+  batches.forEach((batch, batchIndex) => {
+    const files = new Map<string, { table: LakeTableName; rows: LakeRowValues[] }>();
+    for (const change of batch) {
+      const mapped = mapStreamRecord(streamRecord(change));
+      if (!mapped.ok) throw new Error(mapped.quarantine.reason);
+      for (const row of mapped.rows) {
+        const path = join(dir, 'lake', row.table, `dt=${row.dt}`, `batch-${batchIndex}.parquet`);
+        const file = files.get(path) ?? { table: row.table, rows: [] };
+        file.rows.push(row.values);
+        files.set(path, file);
+      }
+    }
+    for (const [path, file] of files) {
+      mkdirSync(join(path, '..'), { recursive: true });
+      writeFileSync(path, encodeLakeParquet(lakeTable(file.table), file.rows));
+    }
+  });
 }
