@@ -545,7 +545,7 @@ export function followUpPanel(view) {
       }),
     );
   }
-  return panel({ id: 'follow-ups', title: 'Follow-ups', metric: 'follow-up', tableHeavy: true }, ...content);
+  return panel({ id: 'follow-ups', title: 'Follow-ups', metric: 'follow-up', tableHeavy: true, wide: true }, ...content);
 }
 
 // ── data quality ────────────────────────────────────────────────────────────
