@@ -9,6 +9,7 @@ import { join, relative, sep } from 'node:path';
 import { parquetMetadata } from 'hyparquet';
 import { createDuckDbEngine, type DuckDbEngine } from '../lambdas/adapters/duckdb-engine';
 import type { Row } from '../lambdas/adapters/query-engine';
+import { bindParams, loadQuery } from '../lambdas/adapters/query-files';
 import { currentViewStatements, lakeViewStatements } from '../lambdas/adapters/lake-tables-duckdb';
 import { LAKE_TABLES, type LakeTable, SQL_TYPE } from '../lambdas/core/lake-columns';
 import { DEFAULT_LAKE_PREFIX } from '../lambdas/core/runtime-env';
@@ -107,8 +108,11 @@ async function bytesOfQuery(setupStatements: string[], query: string, asOf: stri
   try {
     // DuckDB caches file blocks across reads by default; Athena bills every scan, so count every read.
     await engine.exec('SET enable_external_file_cache = false');
+    // Load and expand the query file before counting: only the lake's bytes should count.
+    const loaded = loadQuery(query);
+    const values = bindParams(loaded, { as_of: asOf });
     const before = bytesReadByProcess();
-    const timed = await measure(() => engine.runQuery(query, { as_of: asOf }));
+    const timed = await measure(() => engine.runSql(loaded.sql, values));
     return { bytes: bytesReadByProcess() - before, seconds: timed.wallSeconds, rows: timed.value };
   } finally {
     await engine.close();
