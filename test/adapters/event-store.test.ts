@@ -188,6 +188,29 @@ describe('DynamoDB event store: save', () => {
     expect(transactions()).toEqual([['a'], ['a']]);
   });
 
+  it('should report an event failed when its item vanishes twice between refusal and read', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled([refusedWith()]));
+    dynamo.on(GetCommand).resolves({});
+    const { store } = storeWith();
+
+    expect(await store.save([stored('a')])).toEqual([{ status: 'failed', reason: 'unavailable' }]);
+    expect(transactions()).toEqual([['a'], ['a']]);
+  });
+
+  it('should report the whole chunk failed when the fallback read stays throttled', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled([none, refusedWith()]));
+    dynamo.on(GetCommand).rejects(throttle());
+    const { store } = storeWith({ maxAttempts: 2 });
+
+    const outcomes = await store.save([stored('a'), stored('b')]);
+
+    expect(outcomes).toEqual([
+      { status: 'failed', reason: 'throttled' },
+      { status: 'failed', reason: 'throttled' },
+    ]);
+    expect(dynamo.commandCalls(GetCommand)).toHaveLength(2);
+  });
+
   it('should retry items caught in a transaction conflict after a backoff, with the items cancelled alongside', async () => {
     dynamo
       .on(TransactWriteCommand)
