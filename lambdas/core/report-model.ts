@@ -8,7 +8,7 @@ import type { ReportModel, ReportSectionContent } from './report-content';
 import type { ReportUnit } from './report-tables';
 import type { MetricSettings } from './settings';
 import { methodsSection } from './report-sections/methods';
-import { followUpTable, intakeVsFollowUpChart, matchedPairsTable, suppressOutcomes } from './report-sections/outcomes';
+import { followedByScope, followUpTable, intakeVsFollowUpChart, matchedPairsTable, suppressOutcomes } from './report-sections/outcomes';
 import { abstinenceBlocks } from './report-sections/abstinence';
 import { dataCompletenessTable } from './report-sections/data-completeness';
 import { doseBlocks } from './report-sections/dose';
@@ -102,7 +102,10 @@ export function buildReportModel(inputs: ReportInputs, context: ReportModelConte
   const maxCount = context.settings.suppressionMaxCount;
   // Outcomes and completers read one suppression of the outcome rows (their cells share margins).
   let outcomes: ReturnType<typeof suppressOutcomes> | undefined;
-  const suppressedOutcomes = () => (outcomes ??= suppressOutcomes(section.rows('outcomes'), units, maxCount));
+  // The follow-up count is tied to the pairs only where the follow-up table is printed.
+  const printsFollowUp = context.profile.sections.includes('outcomes');
+  const suppressedOutcomes = () =>
+    (outcomes ??= suppressOutcomes(section.rows('outcomes'), units, maxCount, printsFollowUp ? followedByScope(section) : undefined));
 
   const builders: Partial<Record<ReportSection, () => ReportSectionContent['blocks']>> = {
     'intake-discharge': () => [...intakeBlocks(section), ...dischargeBlocks(section)],
@@ -115,7 +118,7 @@ export function buildReportModel(inputs: ReportInputs, context: ReportModelConte
     goals: () => [{ type: 'table', table: goalsTable(section) }],
     'data-completeness': () => [{ type: 'table', table: dataCompletenessTable(section) }],
     outcomes: () => [
-      { type: 'table', table: followUpTable(section) },
+      { type: 'table', table: followUpTable(section, suppressedOutcomes()) },
       { type: 'table', table: matchedPairsTable(suppressedOutcomes(), units, ['all'], 'outcomes-matched-pairs', 'Intake vs six-month follow-up (matched pairs)') },
       ...units.map((unit) => ({ type: 'chart' as const, chart: intakeVsFollowUpChart(suppressedOutcomes(), unit) })),
     ],

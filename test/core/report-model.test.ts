@@ -189,6 +189,22 @@ describe('buildReportModel', () => {
     expect(intakeShownForBoth).toBe(false);
   });
 
+  it('should protect followed − pairs across the follow-up and matched-pair tables when it is 1-10', () => {
+    // Prepare: 75 follow-ups completed, 70 matched pairs per domain: 5 followed episodes have no pair.
+    const model = build({ ...inputs, 'follow-up': [followUpRow('all', 120, 75)] });
+
+    // Act
+    const followUp = table(model, 'follow-up-rate');
+    const pairs = table(model, 'outcomes-matched-pairs');
+
+    // Assess: in every domain, the reader cannot subtract the two printed counts.
+    const followedShown = followUp.rows[0][1].suppressed === undefined;
+    for (const row of pairs.rows) {
+      const pairsShown = row[1].suppressed === undefined;
+      expect(followedShown && pairsShown).toBe(false);
+    }
+  });
+
   it('should stop the retention curve when 10 or fewer episodes remain at risk and read it at weekly marks', () => {
     // Prepare / Act
     const model = build(inputs, { sections: ['retention'] });
@@ -253,7 +269,7 @@ describe('buildReportModel', () => {
 
   it('should fail with the metric name when a section needs rows that were not run', () => {
     // Prepare / Act / Assess
-    expect(() => build({ retention: [] }, { sections: ['outcomes'] })).toThrow(/metric "follow-up" was not run/);
+    expect(() => build({ retention: [] }, { sections: ['outcomes'] })).toThrow(/metric "outcomes" was not run/);
   });
 
   it('should run each metric file once even when two sections read it', () => {

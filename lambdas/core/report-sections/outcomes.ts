@@ -29,7 +29,36 @@ const OPEN_GROUP = 'open';
 
 const PAIR_COUNTS = ['pairs', 'intake_yes', 'follow_up_yes', 'yes_to_no', 'no_to_yes', 'both_yes', 'both_no'] as const;
 
-export function followUpTable(context: SectionContext): ReportTable {
+/** Follow-ups completed in window per reported scope (the count the outcome tables are tied to). */
+export function followedByScope(context: SectionContext): Map<string, number> {
+  return new Map(context.rows('follow-up').map((row) => [String(row.scope), Number(row.followed ?? 0)]));
+}
+
+/**
+ * The follow-up rate table. When the joint outcome suppression had to hide a clinic's
+ * "followed" count (to protect followed − pairs), its n, rate and interval are hidden here too.
+ */
+export function followUpTable(context: SectionContext, outcomes?: SuppressedTable): ReportTable {
+  const table = followUpRateTable(context);
+  if (!outcomes) return table;
+  const clinicColumn = context.units.length > 1 ? 1 : -1;
+  const first = clinicColumn >= 0 ? 2 : 1;
+  for (const unit of context.units) {
+    const hidden = Object.keys(OUTCOME_DOMAINS).some((domain) => outcomes.reasonOf(rowKey(unit.id, 'all', domain), 'followed'));
+    if (!hidden) continue;
+    const row = table.rows.find((cells) => cells[0].text === FOLLOWED_LABEL && (clinicColumn < 0 || cells[clinicColumn].text === unit.label));
+    if (!row) continue;
+    for (const index of [first, first + 2, first + 3]) {
+      if (!row[index].suppressed) row[index] = { text: '**', kind: row[index].kind, value: null, suppressed: 'complementary' };
+    }
+    if (!table.notes.some((note) => note.startsWith('**'))) table.notes.push(...suppressionLegend(context.settings.suppressionMaxCount));
+  }
+  return table;
+}
+
+const FOLLOWED_LABEL = 'Follow-ups completed in window';
+
+function followUpRateTable(context: SectionContext): ReportTable {
   const target = context.settings.followUpTarget;
   return measureTable(
     context.rows('follow-up'),
@@ -41,7 +70,7 @@ export function followUpTable(context: SectionContext): ReportTable {
       measures: [
         {
           kind: 'rate',
-          label: 'Follow-ups completed in window',
+          label: FOLLOWED_LABEL,
           numerator: 'followed',
           denominator: 'due',
           rate: 'follow_up_rate',
@@ -67,7 +96,12 @@ export function followUpTable(context: SectionContext): ReportTable {
 const rowKey = (scope: string, group: string, domain: string) => `${scope}|${group}|${domain}`;
 
 /** The outcome rows of the reported clinics with the 2×2 cells and the open group made explicit, suppressed as one table. */
-export function suppressOutcomes(rows: readonly Row[], units: readonly ReportUnit[], maxCount: number): SuppressedTable {
+/**
+ * `followed` (scope → follow-ups completed in window, from follow-up.sql) is declared when the
+ * follow-up table is printed beside the pairs: followed − pairs (followed episodes without a
+ * matched pair) is then a count a reader can subtract, so it is protected here too.
+ */
+export function suppressOutcomes(rows: readonly Row[], units: readonly ReportUnit[], maxCount: number, followed?: ReadonlyMap<string, number>): SuppressedTable {
   const table: Row[] = [];
   const rowSums: { total: string; parts: string[] }[] = [];
   for (const unit of units) {
@@ -75,12 +109,20 @@ export function suppressOutcomes(rows: readonly Row[], units: readonly ReportUni
       const byGroup = Object.fromEntries(
         [...Object.keys(COMPLETION_GROUPS)].map((group) => [group, pairRow(rows.find((row) => row.scope === unit.id && row.completion_group === group && row.domain === domain))]),
       );
-      for (const [group, row] of Object.entries(byGroup)) table.push({ ...row, key: rowKey(unit.id, group, domain) });
       const open: Row = { key: rowKey(unit.id, OPEN_GROUP, domain) };
       for (const column of PAIR_COUNTS) {
         open[column] = (byGroup.all[column] as number) - (byGroup.completers[column] as number) - (byGroup.non_completers[column] as number);
       }
-      table.push(open);
+      // followed = pairs + unpaired in every row; the unpaired ones sit in 'all' (and, so the
+      // row sum holds, in the never-shown 'open' row). A death after the pair was made can
+      // leave more pairs than due follow-ups: then no relation can be declared for that domain.
+      const unpaired = followed?.has(unit.id) ? (followed.get(unit.id) as number) - (byGroup.all.pairs as number) : 0;
+      const declared = unpaired >= 0 ? unpaired : 0;
+      for (const [group, row] of Object.entries(byGroup)) {
+        const extra = group === 'all' ? declared : 0;
+        table.push({ ...row, key: rowKey(unit.id, group, domain), followed: (row.pairs as number) + extra, unpaired: extra });
+      }
+      table.push({ ...open, followed: (open.pairs as number) + declared, unpaired: declared });
       rowSums.push({
         total: rowKey(unit.id, 'all', domain),
         parts: ['completers', 'non_completers', OPEN_GROUP].map((group) => rowKey(unit.id, group, domain)),
@@ -91,7 +133,7 @@ export function suppressOutcomes(rows: readonly Row[], units: readonly ReportUni
     {
       key: 'key',
       rows: table,
-      counts: [...PAIR_COUNTS],
+      counts: [...PAIR_COUNTS, 'followed', 'unpaired'],
       rates: [
         { columns: ['intake_rate', 'intake_ci_lower', 'intake_ci_upper'], numerator: 'intake_yes', denominator: 'pairs' },
         { columns: ['follow_up_rate', 'follow_up_ci_lower', 'follow_up_ci_upper'], numerator: 'follow_up_yes', denominator: 'pairs' },
@@ -104,6 +146,7 @@ export function suppressOutcomes(rows: readonly Row[], units: readonly ReportUni
         { total: 'intake_yes', parts: ['both_yes', 'yes_to_no'] },
         { total: 'follow_up_yes', parts: ['both_yes', 'no_to_yes'] },
         { total: 'pairs', parts: ['both_yes', 'yes_to_no', 'no_to_yes', 'both_no'] },
+        { total: 'followed', parts: ['pairs', 'unpaired'] },
       ],
       rowSums,
     },
