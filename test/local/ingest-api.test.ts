@@ -221,6 +221,23 @@ describe('ingest API over HTTP with DynamoDB Local', () => {
     expect(sent).toHaveLength(3);
   });
 
+  it('should write two versions of one event handed to the adapter together, lowest first, without DynamoDB refusing the transaction', async () => {
+    const [original] = validEvents(1, 'adapter-versions');
+    const [v1, v2] = checkEvents([original, { ...original, version: 2, episodeId: 'EP-corrected' }], {
+      callerClinicId: 'riverside',
+      pseudonymSecret: 'adapter-test-secret',
+      receivedAt: new Date(),
+    }).map((entry) => (entry as { stored: StoredEvent }).stored);
+    const store = createDynamoEventStore({ tableName: TABLE, client: DynamoDBDocumentClient.from(db.client) });
+
+    const outcomes = await store.save([v2, v1]);
+
+    expect(outcomes).toEqual([{ status: 'accepted' }, { status: 'accepted' }]);
+    const item = (await scanTable()).find((entry) => entry.pk.S === 'riverside#adapter-versions-0');
+    expect(item?.version.N).toBe('2');
+    expect(item?.episodeId.S).toBe('EP-corrected');
+  });
+
   it('should retract an event with DELETE so the item is gone, and answer 404 the second time', async () => {
     const [event] = validEvents(1, 'retracted');
     await post({ events: [event] });
