@@ -41,8 +41,8 @@ export async function startE2eStack(clinics: readonly string[], name: string): P
     const write = stream.write.bind(stream);
     stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
       output += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      // stdout is kept, not echoed (handler JSON lines would drown the report); stderr, where jest reports, passes on.
-      if (stream === process.stderr) return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+      // Kept, not echoed: handler JSON lines (stdout) and warnings (stderr) would drown the report;
+      // a failing test shows its own errors, and jest reports after the stack is stopped.
       const callback = rest.find((argument) => typeof argument === 'function') as (() => void) | undefined;
       callback?.();
       return true;
