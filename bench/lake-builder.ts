@@ -33,6 +33,8 @@ export interface LakeBuild {
   /** Where lakeViewStatements should point (the mirror folder). */
   mirrorDir: string;
   ndjsonDir: string;
+  /** Highest resident set size seen while building (sampled every 100k changes and at the end). */
+  peakRssBytes: number;
 }
 
 /** The sequence number the stream would carry, padded as the lake stores it. */
@@ -51,6 +53,7 @@ export async function buildLake(options: LakeBuildOptions): Promise<LakeBuild> {
     ndjsonGzBytes: 0,
     mirrorDir: options.dir,
     ndjsonDir,
+    peakRssBytes: process.memoryUsage.rss(),
   };
   const buffers = new Map<string, { table: LakeTableName; dt: string; rows: LakeRowValues[]; part: number }>();
   const flush = (id: string) => {
@@ -89,6 +92,7 @@ export async function buildLake(options: LakeBuildOptions): Promise<LakeBuild> {
     }
     if (++sinceProgress === 100_000) {
       sinceProgress = 0;
+      build.peakRssBytes = Math.max(build.peakRssBytes, process.memoryUsage.rss());
       options.onProgress?.(build.counts.events);
       // Let the event loop breathe (progress output, signals) on long builds.
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -99,6 +103,7 @@ export async function buildLake(options: LakeBuildOptions): Promise<LakeBuild> {
     (a, b) => LAKE_TABLE_NAMES.indexOf(buffers.get(a)!.table) - LAKE_TABLE_NAMES.indexOf(buffers.get(b)!.table) || a.localeCompare(b),
   );
   for (const id of ordered) flush(id);
+  build.peakRssBytes = Math.max(build.peakRssBytes, process.memoryUsage.rss());
   return build;
 }
 

@@ -35,12 +35,16 @@ export interface RefreshSize {
   lakeBytes: number;
   buildWallSeconds: number;
   buildCpuSeconds: number;
+  /** Peak resident memory of the whole process while the lake was built (sampled). */
+  buildPeakRssBytes: number;
   queries: number;
   documents: number;
   refreshWallSeconds: number;
   refreshCpuSeconds: number;
   /** Refresh wall time growth per tenfold events against the previous size (10 = linear). */
   growthPerTenfold?: number;
+  /** The same in refresh CPU seconds, steadier on a shared machine. */
+  cpuGrowthPerTenfold?: number;
   slowestQueries: QueryTime[];
 }
 
@@ -93,12 +97,16 @@ export async function runRefreshScaleBenchmark(options: RefreshScaleOptions): Pr
         lakeBytes: build.parquetBytes,
         buildWallSeconds: built.wallSeconds,
         buildCpuSeconds: built.cpuSeconds,
+        buildPeakRssBytes: build.peakRssBytes,
         queries: refreshed.queries,
         documents: refreshed.documents,
         refreshWallSeconds: refreshed.wallSeconds,
         refreshCpuSeconds: refreshed.cpuSeconds,
         growthPerTenfold: previous
           ? growthPerTenfold(previous.events, previous.refreshWallSeconds, build.counts.events, refreshed.wallSeconds)
+          : undefined,
+        cpuGrowthPerTenfold: previous
+          ? growthPerTenfold(previous.events, previous.refreshCpuSeconds, build.counts.events, refreshed.cpuSeconds)
           : undefined,
         slowestQueries: refreshed.slowest,
       });
@@ -156,17 +164,18 @@ export function refreshTables(result: RefreshResult): ResultTable[] {
   const growths = result.sizes.flatMap((size) => (size.growthPerTenfold === undefined ? [] : [size.growthPerTenfold]));
   const summary: ResultTable = {
     title: 'All dashboard metrics (full refresh) on DuckDB over the Parquet lake',
-    columns: ['events', 'lake rows', 'files', 'lake size', 'build s (CPU s)', 'queries', 'refresh s', 'refresh CPU s', 'growth / 10×'],
+    columns: ['events', 'lake rows', 'files', 'lake size', 'build s (CPU s)', 'build peak RSS', 'queries', 'refresh s', 'refresh CPU s', 'growth / 10× (wall, CPU)'],
     rows: result.sizes.map((size) => [
       size.events.toLocaleString('en-US'),
       size.lakeRows.toLocaleString('en-US'),
       size.lakeFiles,
       formatBytes(size.lakeBytes),
       `${size.buildWallSeconds.toFixed(0)} (${size.buildCpuSeconds.toFixed(0)})`,
+      formatBytes(size.buildPeakRssBytes),
       size.queries,
       size.refreshWallSeconds.toFixed(1),
       size.refreshCpuSeconds.toFixed(1),
-      size.growthPerTenfold === undefined ? '—' : `${size.growthPerTenfold.toFixed(1)}×`,
+      size.growthPerTenfold === undefined ? '—' : `${size.growthPerTenfold.toFixed(1)}×, ${size.cpuGrowthPerTenfold?.toFixed(1)}×`,
     ]),
     notes: [
       'refresh = every metric file × every materialised filter + filters + data quality, queries one at a time; growth / 10× = 10 means linear.',
