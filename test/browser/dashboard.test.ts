@@ -60,7 +60,7 @@ describe('clinic director dashboard in headless Chromium', () => {
       executablePath: '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
-  });
+  }, 240_000); // loads the fixture lake and runs every metric query: slow on a busy 2-core machine
 
   afterAll(async () => {
     await browser?.close();

@@ -50,7 +50,7 @@ describe('refresh (DuckDB, fixture lake)', () => {
       asOf: FIXTURE_AS_OF,
       now: () => new Date('2026-07-01T06:00:00.000Z'),
     });
-  });
+  }, 240_000); // loads the fixture lake and runs every metric query: slow on a busy 2-core machine
 
   afterAll(async () => {
     await engine?.close();

@@ -71,7 +71,7 @@ describe('metrics API Lambda (S3 API server, materialised fixture metrics)', () 
       await engine.close();
     }
     handler = (require('../../lambdas/metrics-api/handler') as { handler: Handler }).handler;
-  });
+  }, 240_000); // loads the fixture lake and runs every metric query: slow on a busy 2-core machine
 
   afterAll(async () => {
     await s3?.stop();
