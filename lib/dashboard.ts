@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -41,11 +42,11 @@ export interface DashboardProps {
   databaseName: string;
   /** Lets the refresh query: workgroup, catalog, lake read, query results (the researcher policy fits). */
   queryPolicy: iam.IManagedPolicy;
-  /** Clinics whose directors sign in; one Cognito group `clinic:<id>` each. More can be added in Cognito. */
+  /** Clinics whose directors sign in; one Cognito group `clinic:<id>` each; default the stage's `dashboard.clinicIds`. */
   clinicIds?: string[];
-  /** Refresh schedule; default the stage's `refresh.scheduleExpression` in UTC. */
+  /** Refresh schedule; default the stage's `refresh` schedule and time zone. */
   schedule?: { expression: string; timeZone?: string };
-  /** Hosted UI domain prefix (globally unique per region); default `<namePrefix>-dashboard`. */
+  /** Hosted UI domain prefix (globally unique per region); default the stage's `dashboard.cognitoDomainPrefix`. */
   cognitoDomainPrefix?: string;
   /** Extra sign-in callback URLs (a custom domain); the CloudFront URL is always allowed. */
   callbackUrls?: string[];
@@ -79,6 +80,13 @@ export class Dashboard extends Construct {
   readonly refresh: HandlerFunction;
   readonly refreshDeadLetters: sqs.Queue;
   readonly schedule: scheduler.Schedule;
+  /** Cognito hosted UI (sign-in) domain. */
+  readonly signInDomain: cognito.UserPoolDomain;
+  /** The page, `https://<distribution>/`. */
+  readonly url: string;
+  readonly refreshErrorsAlarm: cloudwatch.Alarm;
+  readonly refreshDeadLetterAlarm: cloudwatch.Alarm;
+  readonly metricsApiErrorsAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: DashboardProps) {
     super(scope, id);
@@ -108,6 +116,7 @@ export class Dashboard extends Construct {
       logKey: props.logKey,
       memorySize: 1024,
       timeout: Duration.minutes(15),
+      reservedConcurrency: config.refresh.reservedConcurrency,
       environment: {
         ...metricsEnvironment,
         [RUNTIME_ENV.athenaWorkGroup]: props.workGroupName,
@@ -141,7 +150,7 @@ export class Dashboard extends Construct {
     const expression = props.schedule?.expression ?? config.refresh.scheduleExpression;
     this.schedule = new scheduler.Schedule(this, 'RefreshSchedule', {
       description: `${config.namePrefix}: materialise dashboard metrics`,
-      schedule: scheduler.ScheduleExpression.expression(expression, TimeZone.of(props.schedule?.timeZone ?? 'UTC')),
+      schedule: scheduler.ScheduleExpression.expression(expression, TimeZone.of(props.schedule?.timeZone ?? (props.schedule ? 'UTC' : config.refresh.timeZone))),
       target: new schedulerTargets.LambdaInvoke(this.refresh.function, {
         input: scheduler.ScheduleTargetInput.fromObject({}),
         retryAttempts: 3,
@@ -164,14 +173,15 @@ export class Dashboard extends Construct {
       deletionProtection: config.retainData,
       removalPolicy: retain,
     });
-    for (const clinicId of props.clinicIds ?? []) {
+    for (const clinicId of props.clinicIds ?? config.dashboard.clinicIds) {
       new cognito.UserPoolGroup(this, `Clinic-${clinicId}`, {
         userPool: this.userPool,
         groupName: `${CLINIC_GROUP_PREFIX}${clinicId}`,
         description: `Directors of clinic ${clinicId}: see its dashboard and the suppressed network view`,
       });
     }
-    const domain = this.userPool.addDomain('HostedUi', { cognitoDomain: { domainPrefix: props.cognitoDomainPrefix ?? `${config.namePrefix}-dashboard` } });
+    const domain = this.userPool.addDomain('HostedUi', { cognitoDomain: { domainPrefix: props.cognitoDomainPrefix ?? config.dashboard.cognitoDomainPrefix } });
+    this.signInDomain = domain;
 
     // ── the metrics API behind the Cognito authorizer ───────────────────────
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
@@ -204,9 +214,14 @@ export class Dashboard extends Construct {
       resultsCacheTtl: Duration.minutes(5),
     });
     const integration = new apigateway.LambdaIntegration(this.metricsApi.function, { proxy: true });
-    const methodOptions: apigateway.MethodOptions = { authorizer, authorizationType: apigateway.AuthorizationType.COGNITO };
+    const validator = this.api.addRequestValidator('ValidateParameters', { validateRequestParameters: true, validateRequestBody: false });
+    const methodOptions: apigateway.MethodOptions = { authorizer, authorizationType: apigateway.AuthorizationType.COGNITO, requestValidator: validator };
     const dashboardResource = this.api.root.addResource('v1').addResource('dashboard');
-    dashboardResource.addMethod('GET', integration, methodOptions);
+    dashboardResource.addMethod('GET', integration, {
+      ...methodOptions,
+      // Declared (all optional) so the API documents them; the handler checks their values.
+      requestParameters: Object.fromEntries(['clinic', 'program', 'cohort'].map((name) => [`method.request.querystring.${name}`, false])),
+    });
     dashboardResource.addResource('index').addMethod('GET', integration, methodOptions);
 
     // ── the static site: private bucket, CloudFront with OAC, same-origin /v1/* ──
@@ -257,6 +272,7 @@ export class Dashboard extends Construct {
       },
     });
     const siteUrl = `https://${this.distribution.distributionDomainName}/`;
+    this.url = siteUrl;
 
     this.userPoolClient = this.userPool.addClient('DashboardClient', {
       generateSecret: false, // a browser app: authorization code with PKCE
@@ -288,6 +304,37 @@ export class Dashboard extends Construct {
       distributionPaths: ['/*'],
       prune: true,
     });
+
+    // ── alarms: a stale dashboard or a failing API must reach the operators ──
+    this.refreshErrorsAlarm = new cloudwatch.Alarm(this, 'RefreshErrorsAlarm', {
+      alarmDescription: 'A dashboard refresh failed (Lambda retries once, then the event goes to the dead-letter queue); directors see the previous documents. See the refresh logs.',
+      metric: this.refresh.function.metricErrors({ period: Duration.minutes(15), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.refreshDeadLetterAlarm = new cloudwatch.Alarm(this, 'RefreshDeadLetterAlarm', {
+      alarmDescription: 'A dashboard refresh gave up after its retries (event in the refresh dead-letter queue): the dashboard is stale until the next run succeeds.',
+      metric: this.refreshDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // Refusals (401/403/404) are answers, not failures; only the Lambda's own errors page someone.
+    this.metricsApiErrorsAlarm = new cloudwatch.Alarm(this, 'MetricsApiErrorsAlarm', {
+      alarmDescription: 'The dashboard metrics API Lambda failed: directors get errors instead of their metrics. Check the metrics-api logs and the metrics/ documents.',
+      metric: this.metricsApi.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 3,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  get alarms(): cloudwatch.Alarm[] {
+    return [this.refreshErrorsAlarm, this.refreshDeadLetterAlarm, this.metricsApiErrorsAlarm];
   }
 }
 
