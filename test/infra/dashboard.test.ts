@@ -8,7 +8,7 @@ import { loadStageConfig } from '../../lib/stage-config';
 
 function synth(stage: 'dev' | 'prod' = 'dev', extra: Partial<ConstructorParameters<typeof Dashboard>[2]> = {}) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const config = loadStageConfig(stage, { account: '123456789012', region: 'eu-west-1', alarmEmail: 'ops@example.org' }, {});
+  const config = loadStageConfig(stage, { account: '123456789012', region: 'eu-west-1', alarmEmail: 'ops@example.org', reportSender: 'reports@example.org' }, {});
   const stack = new Stack(app, 'DashboardTest', { env: config.env });
   const dataKey = new kms.Key(stack, 'DataKey');
   const logKey = new kms.Key(stack, 'LogKey');
@@ -30,7 +30,7 @@ function synth(stage: 'dev' | 'prod' = 'dev', extra: Partial<ConstructorParamete
     schedule: { expression: 'cron(15 5 * * ? *)', timeZone: 'America/Chicago' },
     ...extra,
   });
-  return { template: Template.fromStack(stack), stack, dashboard };
+  return { template: Template.fromStack(stack), stack, dashboard, config };
 }
 
 /** Every IAM statement attached (inline) to a role whose logical id starts with the prefix. */
@@ -44,7 +44,7 @@ function statementsOf(template: Template, rolePrefix: string): { Action: string 
 const actionsOf = (statements: { Action: string | string[] }[]) => statements.flatMap((statement) => [statement.Action].flat());
 
 describe('dashboard construct', () => {
-  const { template } = synth();
+  const { template, config } = synth();
 
   it('should keep the site bucket private, encrypted and TLS-only', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
@@ -99,7 +99,7 @@ describe('dashboard construct', () => {
     });
     template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'clinic:clinic-a' });
     template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'clinic:clinic-b' });
-    template.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'iop-outcomes-dev-dashboard' });
+    template.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: config.dashboard.cognitoDomainPrefix });
     template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       GenerateSecret: false,
       AllowedOAuthFlows: ['code'],
