@@ -1,18 +1,39 @@
 import { readFileSync } from 'node:fs';
-import { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from '../command';
 import { CliError, parseOptions } from '../command';
-import { createDuckDbEngine } from '../../lambdas/adapters/duckdb-engine';
-import { lakeViewStatements } from '../../lambdas/adapters/lake-tables-duckdb';
-import { S3ObjectStore } from '../../lambdas/adapters/object-store';
+import type { QueryEngine } from '../../lambdas/adapters/query-engine';
 import { loadQuery, metricNames, QUERIES_DIR, resolveQueryPath } from '../../lambdas/adapters/query-files';
 import { indexKey, LATEST_FOLDER, parseMetricsIndex } from '../../lambdas/core/metrics-document';
-import { defaultAsOf, definitionsVersion, refreshMetrics } from '../../lambdas/core/refresh';
-import { LOCAL_AWS_CREDENTIALS, LOCAL_REGION } from '../local/dynamodb-local';
-import { syncLakeMirror } from '../local/lake-mirror';
+import { defaultAsOf, definitionsVersion, refreshMetrics, type MetricsWriter, type RefreshSummary } from '../../lambdas/core/refresh';
+import { localObjectStore, openLocalLakeEngine } from '../local/lake-engine';
 import { ensureLocalDirectors, localDirectorsPath } from '../local/local-directors';
-import { localFolder } from '../local/paths';
 import { runningStack } from '../local/stack';
+
+/**
+ * Runs the same refresh as the scheduled Lambda over a local engine and store (what
+ * `npm start` calls too), and gives every clinic in the data a local director.
+ */
+export async function refreshLocalMetrics(options: {
+  engine: Pick<QueryEngine, 'runQuery'>;
+  store: MetricsWriter & { get(key: string): Promise<Uint8Array | undefined> };
+  asOf: string;
+  log?: (line: string) => void;
+}): Promise<RefreshSummary> {
+  const summary = await refreshMetrics({
+    engine: options.engine,
+    store: options.store,
+    metricNames: metricNames(),
+    declaredParams: (name) => loadQuery(name).params.map((param) => param.name),
+    // Rate bases for network-view suppression are read from the SQL itself.
+    querySource: (name) => readFileSync(resolveQueryPath(name), 'utf8'),
+    definitionsVersion: definitionsVersion(QUERIES_DIR),
+    asOf: options.asOf,
+    log: options.log,
+  });
+  const index = parseMetricsIndex(JSON.parse(Buffer.from((await options.store.get(indexKey(LATEST_FOLDER)))!).toString('utf8')), 'latest index');
+  ensureLocalDirectors(index.clinics.map((clinic) => clinic.id));
+  return summary;
+}
 
 export const command: Command = {
   summary: 'Materialise the dashboard metrics (every metric × filter) from the local lake into metrics/ on the local S3',
@@ -22,7 +43,7 @@ export const command: Command = {
     '  --as-of DATE   data cutoff (default: yesterday, UTC)',
     '',
     'Needs a running `iop-outcomes serve` (in another terminal). Runs the same SQL as the',
-    'scheduled refresh Lambda, on DuckDB over a mirror of the local lake, and writes',
+    'scheduled refresh Lambda, on DuckDB over a snapshot of the local lake, and writes',
     'metrics/<as-of>/… and metrics/latest/… to the local bucket. Page views never run queries.',
   ].join('\n'),
   async run(argv) {
@@ -34,28 +55,11 @@ export const command: Command = {
     const stack = runningStack();
     if (!stack) throw new CliError('no local stack is running: start `iop-outcomes serve` in another terminal first');
 
-    const client = new S3Client({ endpoint: stack.s3Endpoint, region: LOCAL_REGION, forcePathStyle: true, credentials: LOCAL_AWS_CREDENTIALS });
-    const store = new S3ObjectStore(client, stack.bucket);
-    const mirrorDir = localFolder('lake-mirror');
-    const mirror = await syncLakeMirror(store, mirrorDir);
-    console.log(`lake mirror: ${mirror.downloaded} new, ${mirror.removed} removed, ${mirror.unchanged} unchanged`);
-
-    const engine = await createDuckDbEngine({ setupStatements: lakeViewStatements(mirrorDir) });
+    const engine = await openLocalLakeEngine(stack);
+    const store = localObjectStore(stack);
     const started = Date.now();
     try {
-      const summary = await refreshMetrics({
-        engine,
-        store,
-        metricNames: metricNames(),
-        declaredParams: (name) => loadQuery(name).params.map((param) => param.name),
-        querySource: (name) => readFileSync(resolveQueryPath(name), 'utf8'),
-        definitionsVersion: definitionsVersion(QUERIES_DIR),
-        asOf,
-        log: (line) => console.log(line),
-      });
-      // Every clinic in the data gets a local director, so the dashboard can be opened for it.
-      const index = parseMetricsIndex(JSON.parse(Buffer.from((await store.get(indexKey(LATEST_FOLDER)))!).toString('utf8')), 'latest index');
-      ensureLocalDirectors(index.clinics.map((clinic) => clinic.id));
+      const summary = await refreshLocalMetrics({ engine, store, asOf, log: (line) => console.log(line) });
       console.log(
         [
           `refreshed ${summary.documents} documents (${summary.queries} queries) as of ${summary.asOf} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -64,6 +68,7 @@ export const command: Command = {
         ].join('\n'),
       );
     } finally {
+      store.close();
       await engine.close();
     }
   },

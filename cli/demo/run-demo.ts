@@ -12,8 +12,7 @@ import { formatSummary, progressReporter } from '../commands/ingest';
 import { localDir, localFolder, localPath } from '../local/paths';
 import { runningStack, startLocalStack, type LocalStack } from '../local/stack';
 import { localObjectStore, openLocalLakeEngine } from '../local/lake-engine';
-import { loadQuery, metricNames, QUERIES_DIR } from '../../lambdas/adapters/query-files';
-import { definitionsVersion, refreshMetrics } from '../../lambdas/core/refresh';
+import { refreshLocalMetrics } from '../commands/refresh';
 import { clinicSummaryTable, type SummaryQueries } from './clinic-summary';
 import { writeDemoReport } from './demo-report';
 
@@ -121,14 +120,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     try {
       log(`Materialising the dashboard metrics as of ${asOf}…`);
       const refresh = await timed('refresh', () =>
-        refreshMetrics({
-          engine,
-          store,
-          metricNames: metricNames(),
-          declaredParams: (name) => loadQuery(name).params.map((param) => param.name),
-          definitionsVersion: definitionsVersion(QUERIES_DIR),
-          asOf,
-        }),
+refreshLocalMetrics({ engine, store, asOf }),
       );
       log(`  ${refresh.documents} documents from ${refresh.queries} queries`);
       const reportFolder = await timed('report', () => writeDemoReport({ engine, log }));
