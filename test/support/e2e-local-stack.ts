@@ -3,16 +3,17 @@
  * ports, every line the in-process handlers print kept for leak scans, and readers for
  * what the system holds (table scan, `_current` views, every metric at one cutoff).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DuckDbEngine } from '../../lambdas/adapters/duckdb-engine';
-import { loadQuery, metricNames } from '../../lambdas/adapters/query-files';
+import { loadQuery, metricNames, resolveQueryPath } from '../../lambdas/adapters/query-files';
 import type { Row } from '../../lambdas/adapters/query-engine';
 import { LAKE_TABLE_NAMES } from '../../lambdas/core/lake-columns';
-import { DEFAULT_LATE_AFTER_DAYS } from '../../lambdas/core/refresh';
+import { DEFAULT_LATE_AFTER_DAYS, definitionsVersion, refreshMetrics, type RefreshSummary } from '../../lambdas/core/refresh';
+import { QUERIES_DIR } from '../../lambdas/adapters/query-files';
 
 type LocalStack = import('../../cli/local/stack').LocalStack;
 
@@ -23,6 +24,8 @@ export interface E2eStack {
   logged(): string;
   /** DuckDB over a freshly synced mirror of the stack's lake. */
   openLake(): Promise<DuckDbEngine>;
+  /** What `refresh` does: every metric × materialised filter into metrics/ on the local S3. */
+  refreshDashboard(asOf: string): Promise<RefreshSummary>;
   stop(): Promise<void>;
 }
 
@@ -75,6 +78,26 @@ export async function startE2eStack(clinics: readonly string[], name: string): P
     localDir,
     logged: () => output,
     openLake: async () => (await import('../../cli/local/lake-engine')).openLocalLakeEngine(stack),
+    async refreshDashboard(asOf) {
+      const { localObjectStore, openLocalLakeEngine } = await import('../../cli/local/lake-engine');
+      const engine = await openLocalLakeEngine(stack);
+      const store = localObjectStore(stack);
+      try {
+        return await refreshMetrics({
+          engine,
+          store,
+          metricNames: metricNames(),
+          declaredParams: (name) => loadQuery(name).params.map((param) => param.name),
+          definitionsVersion: definitionsVersion(QUERIES_DIR),
+          // As the refresh Lambda and command do: rate bases for network suppression come from the SQL.
+          querySource: (name) => readFileSync(resolveQueryPath(name), 'utf8'),
+          asOf,
+        });
+      } finally {
+        store.close();
+        await engine.close();
+      }
+    },
     async stop() {
       try {
         await stack.stop();
