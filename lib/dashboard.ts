@@ -26,6 +26,7 @@ import { CLINIC_GROUP_PREFIX } from '../lambdas/core/dashboard-view';
 import { METRICS_PREFIX } from '../lambdas/core/metrics-document';
 import { RUNTIME_ENV } from '../lambdas/core/runtime-env';
 import { HandlerFunction, PROJECT_ROOT } from './handler-function';
+import { schedulerRole } from './scheduler-role';
 import type { StageConfig } from './stage-config';
 
 export interface DashboardProps {
@@ -50,7 +51,7 @@ export interface DashboardProps {
   cognitoDomainPrefix?: string;
   /** Extra sign-in callback URLs (a custom domain); the CloudFront URL is always allowed. */
   callbackUrls?: string[];
-  /** Cognito threat protection (Plus feature plan, billed per user). Default off. */
+  /** Cognito threat protection (Plus feature plan, billed per user). Default the stage's `dashboard.threatProtection`. */
   threatProtection?: boolean;
   /** Folder of the static site; default dashboard/. */
   siteDir?: string;
@@ -72,6 +73,8 @@ export function contentSecurityPolicy(connectSources: string[] = []): string {
 
 export class Dashboard extends Construct {
   readonly siteBucket: s3.Bucket;
+  /** CloudFront viewer (standard) logs of the page and the /v1 API. */
+  readonly viewerLogs: s3.Bucket;
   readonly distribution: cloudfront.Distribution;
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
@@ -94,6 +97,7 @@ export class Dashboard extends Construct {
     const retain = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const siteDir = props.siteDir ?? path.join(PROJECT_ROOT, 'dashboard');
     const metricsObjects = props.metricsBucket.arnForObjects(`${METRICS_PREFIX}*`);
+    const threatProtection = props.threatProtection ?? config.dashboard.threatProtection;
 
     // ── the Lambdas ─────────────────────────────────────────────────────────
     const metricsEnvironment = { [RUNTIME_ENV.metricsBucket]: props.metricsBucket.bucketName, [RUNTIME_ENV.metricsPrefix]: METRICS_PREFIX };
@@ -104,6 +108,7 @@ export class Dashboard extends Construct {
       logKey: props.logKey,
       memorySize: 512,
       timeout: Duration.seconds(10),
+      reservedConcurrency: config.dashboard.metricsApiReservedConcurrency,
       environment: metricsEnvironment,
     });
     this.metricsApi.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [metricsObjects] }));
@@ -132,7 +137,8 @@ export class Dashboard extends Construct {
     });
     this.refresh.role.addManagedPolicy(props.queryPolicy);
     this.refresh.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [metricsObjects] }));
-    props.dataKey.grantEncryptDecrypt(this.refresh.function);
+    // Writes KMS-encrypted documents (bucket key) and reads them back: no re-encryption rights needed.
+    props.dataKey.grant(this.refresh.function, 'kms:GenerateDataKey', 'kms:Decrypt');
 
     // ── schedule: retries, then a dead-letter queue an alarm can watch ───────
     this.refreshDeadLetters = new sqs.Queue(this, 'RefreshDeadLetters', {
@@ -152,6 +158,7 @@ export class Dashboard extends Construct {
       description: `${config.namePrefix}: materialise dashboard metrics`,
       schedule: scheduler.ScheduleExpression.expression(expression, TimeZone.of(props.schedule?.timeZone ?? (props.schedule ? 'UTC' : config.refresh.timeZone))),
       target: new schedulerTargets.LambdaInvoke(this.refresh.function, {
+        role: schedulerRole(this, 'RefreshScheduleRole', { description: `${config.namePrefix}: invoke the dashboard refresh`, deadLetterKey: props.dataKey }),
         input: scheduler.ScheduleTargetInput.fromObject({}),
         retryAttempts: 3,
         maxEventAge: Duration.hours(1),
@@ -168,8 +175,8 @@ export class Dashboard extends Construct {
       mfa: config.stage === 'prod' ? cognito.Mfa.REQUIRED : cognito.Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
-      featurePlan: props.threatProtection ? cognito.FeaturePlan.PLUS : cognito.FeaturePlan.ESSENTIALS,
-      standardThreatProtectionMode: props.threatProtection ? cognito.StandardThreatProtectionMode.FULL_FUNCTION : undefined,
+      featurePlan: threatProtection ? cognito.FeaturePlan.PLUS : cognito.FeaturePlan.ESSENTIALS,
+      standardThreatProtectionMode: threatProtection ? cognito.StandardThreatProtectionMode.FULL_FUNCTION : undefined,
       deletionProtection: config.retainData,
       removalPolicy: retain,
     });
@@ -237,6 +244,19 @@ export class Dashboard extends Construct {
       removalPolicy: RemovalPolicy.DESTROY, // the site is rebuilt from the repository on every deploy
       autoDeleteObjects: true,
     });
+    // CloudFront standard logs need a bucket with ACLs (the shared access-log bucket enforces owner-only).
+    this.viewerLogs = new s3.Bucket(this, 'ViewerLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      serverAccessLogsBucket: props.accessLogs,
+      serverAccessLogsPrefix: 'dashboard-viewer-logs/',
+      lifecycleRules: [{ id: 'expire-viewer-logs', expiration: Duration.days(config.logRetentionDays), noncurrentVersionExpiration: Duration.days(1) }],
+      removalPolicy: retain,
+      autoDeleteObjects: !config.retainData,
+    });
     const cognitoOrigin = domain.baseUrl();
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'iop-outcomes dashboard: CSP, HSTS, no framing, no sniffing, no referrer',
@@ -252,6 +272,10 @@ export class Dashboard extends Construct {
       comment: `${config.namePrefix} clinic director dashboard`,
       defaultRootObject: 'index.html',
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      enableLogging: true,
+      logBucket: this.viewerLogs,
+      logFilePrefix: 'dashboard/',
+      logIncludesCookies: false,
       defaultBehavior: {
         origin: origins.S3BucketOrigin.withOriginAccessControl(this.siteBucket),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,

@@ -19,10 +19,19 @@ function contextString(app: App, key: string): string | undefined {
 }
 
 export function buildApp(app: App, options: BuildAppOptions = {}): IopOutcomesStack {
+  const clinics: unknown = app.node.tryGetContext('clinics');
   const config = loadStageConfig(contextString(app, 'stage') ?? 'dev', {
     account: contextString(app, 'account'),
     region: contextString(app, 'region'),
     alarmEmail: contextString(app, 'alarmEmail'),
+    reportSender: contextString(app, 'reportSender'),
+    reportSenderIdentity: contextString(app, 'reportSenderIdentity'),
+    // cdk.json may hold a list; `-c clinics=a,b` arrives as text.
+    clinics: Array.isArray(clinics) ? clinics.map(String) : contextString(app, 'clinics'),
+    refreshSchedule: contextString(app, 'refreshSchedule'),
+    refreshTimeZone: contextString(app, 'refreshTimeZone'),
+    fundersFile: contextString(app, 'fundersFile'),
+    cognitoDomainPrefix: contextString(app, 'cognitoDomainPrefix'),
   });
   const stack = new IopOutcomesStack(app, config.namePrefix, { config });
   if (options.nag !== false) {

@@ -1,20 +1,24 @@
 /**
- * One stack per stage. It only composes the constructs and publishes the outputs
- * operators and the CLI need; later issues add dashboard, refresh and reports here.
+ * One stack per stage. It only composes the constructs (ingest, lake, analytics, the
+ * director dashboard with its refresh, funder reports, monitoring) and publishes the
+ * outputs operators and the CLI need.
  */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { Analytics, type AnalyticsProps } from './analytics';
 import { TableBackup } from './backup';
+import { Dashboard } from './dashboard';
 import { EventsTables } from './events-table';
 import { IngestApi } from './ingest-api';
 import { Keys } from './keys';
 import { Lake } from './lake';
 import { Monitoring } from './monitoring';
 import { acknowledgeFindings } from './nag-acknowledgements';
+import { Reports } from './reports';
 import { ResearcherAccess } from './researcher-access';
 import { AccessLogBucket } from './secure-bucket';
 import type { StageConfig } from './stage-config';
+import { DEFAULT_REPORTS_PREFIX } from '../lambdas/report/report-env';
 
 /**
  * Feature flags the constructs rely on, set on the stack itself so that the same
@@ -42,11 +46,13 @@ export class IopOutcomesStack extends Stack {
   readonly ingest: IngestApi;
   readonly lake: Lake;
   readonly analytics: Analytics;
+  readonly dashboard: Dashboard;
+  readonly reports: Reports;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: IopOutcomesStackProps) {
     const { config } = props;
-    super(scope, id, { ...props, env: config.env, description: `iop-outcomes (${config.stage}): ingest API, events table, Parquet lake, Athena` });
+    super(scope, id, { ...props, env: config.env, description: `iop-outcomes (${config.stage}): ingest API, events table, Parquet lake, Athena, director dashboard, funder reports` });
     applyFeatureFlags(this);
     this.config = config;
 
@@ -91,6 +97,40 @@ export class IopOutcomesStack extends Stack {
       dataKey: this.keys.data,
     });
 
+    // The materialised documents live beside the lake (metrics/), readable by the API only.
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      config,
+      metricsBucket: this.lake.bucket,
+      dataKey: this.keys.data,
+      logKey: this.keys.operations,
+      accessLogs,
+      workGroupName: this.analytics.workGroupName,
+      databaseName: this.analytics.databaseName,
+      // The refresh queries exactly what a researcher may: workgroup, catalog read, lake read, results.
+      queryPolicy: researchers.policy,
+    });
+
+    this.reports = new Reports(this, 'Reports', {
+      config,
+      profiles: config.reports.profiles,
+      dataKey: this.keys.data,
+      logKey: this.keys.operations,
+      accessLogs,
+      lakeBucket: this.lake.bucket,
+      lakePrefix: this.lake.lakePrefix,
+      resultsBucket: this.analytics.resultsBucket,
+      workGroupName: this.analytics.workGroupName,
+      databaseName: this.analytics.databaseName,
+      senderEmail: config.reports.sender?.email,
+      sesIdentity: config.reports.sender?.identity,
+    });
+    if (config.reports.mailRedirectedToTopic.length > 0) {
+      Annotations.of(this.reports).addWarningV2(
+        'iop-outcomes:reports-mail-redirected',
+        `dev has no reportSender: funder profile(s) ${config.reports.mailRedirectedToTopic.join(', ')} publish to the report topic instead of e-mailing their recipients (pass -c reportSender=… to mail them)`,
+      );
+    }
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       config,
       key: this.keys.operations,
@@ -101,7 +141,7 @@ export class IopOutcomesStack extends Stack {
       deadLetters: this.lake.deadLetters,
       workGroupName: this.analytics.workGroupName,
     });
-    this.monitoring.watch(...this.lake.alarms);
+    this.monitoring.watch(...this.lake.alarms, ...this.dashboard.alarms, ...this.reports.alarms);
 
     new CfnOutput(this, 'ApiUrl', { value: this.ingest.api.urlForPath('/v1/events'), description: 'POST clinic event batches here' });
     new CfnOutput(this, 'LakeBucket', { value: this.lake.bucket.bucketName });
@@ -115,6 +155,28 @@ export class IopOutcomesStack extends Stack {
       description: "Attach to researchers' IAM roles: Athena in this workgroup, read-only lake",
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'DashboardUrl', { value: this.dashboard.url, description: 'Clinic directors open this page and sign in (Cognito hosted UI)' });
+    new CfnOutput(this, 'DirectorsUserPoolId', {
+      value: this.dashboard.userPool.userPoolId,
+      description: 'Invite directors here and add each to the group clinic:<clinicId> (docs/deploy.md)',
+    });
+    new CfnOutput(this, 'DirectorsSignInDomain', { value: this.dashboard.signInDomain.baseUrl(), description: 'Cognito hosted UI the dashboard signs in through' });
+    new CfnOutput(this, 'MetricsApiUrl', {
+      value: this.dashboard.api.urlForPath('/v1/dashboard'),
+      description: 'Metrics API (Cognito ID token); the page reaches it through the dashboard URL at /v1/dashboard',
+    });
+    new CfnOutput(this, 'RefreshFunctionName', { value: this.dashboard.refresh.function.functionName, description: 'Invoke to refresh the dashboard now' });
+    new CfnOutput(this, 'ReportsLocation', {
+      value: `s3://${this.reports.bucket.bucketName}/${DEFAULT_REPORTS_PREFIX}`,
+      description: 'Funder reports: <funderId>/<period>/report.pdf, csv/, manifest.json',
+    });
+    new CfnOutput(this, 'ReportFunctionName', {
+      value: this.reports.function.function.functionName,
+      description: 'Invoke with {"funderId": "…", "period": "2026-Q2"} to (re)send a report',
+    });
+    if (this.reports.notifications) {
+      new CfnOutput(this, 'ReportTopicArn', { value: this.reports.notifications.topicArn, description: 'Subscribe the people of SNS-delivered funder profiles here' });
+    }
 
     acknowledgeFindings(this, config);
   }

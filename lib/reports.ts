@@ -9,6 +9,7 @@ import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambdaDestinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -20,6 +21,7 @@ import { parseFunderProfiles, type FunderProfile } from '../lambdas/core/funder-
 import { RUNTIME_ENV } from '../lambdas/core/runtime-env';
 import { DEFAULT_LINK_SECONDS, DEFAULT_REPORTS_PREFIX, REPORT_ENV } from '../lambdas/report/report-env';
 import { HandlerFunction, PROJECT_ROOT } from './handler-function';
+import { schedulerRole } from './scheduler-role';
 import { DataBucket } from './secure-bucket';
 import type { StageConfig } from './stage-config';
 
@@ -41,7 +43,7 @@ export interface ReportsProps {
   senderEmail?: string;
   /** The SES identity that authorises the sender (the address itself, or its verified domain). */
   sesIdentity?: string;
-  /** Operators' alarm topic. */
+  /** Operators' alarm topic; leave unset when a Monitoring construct watches `alarms` (it adds the actions). */
   alarmTopic?: sns.ITopic;
   linkLifetime?: Duration;
   /** Scheduler retries before the event goes to the dead-letter queue. */
@@ -106,6 +108,7 @@ export class Reports extends Construct {
       memorySize: 1024,
       // A report runs about a dozen Athena queries one after another.
       timeout: Duration.minutes(10),
+      reservedConcurrency: config.reports.reservedConcurrency,
       environment: {
         [REPORT_ENV.reportsBucket]: this.bucket.bucketName,
         [REPORT_ENV.reportsPrefix]: DEFAULT_REPORTS_PREFIX,
@@ -128,6 +131,13 @@ export class Reports extends Construct {
       },
     });
     const role = this.function.function.role!;
+    // Scheduler invokes asynchronously: its retries and DLQ cover failed deliveries only. A run that
+    // throws is retried by Lambda itself, then lands in the same dead-letter queue (with the error).
+    this.function.function.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new lambdaDestinations.SqsDestination(this.deadLetters),
+    });
 
     // Grant: read the lake through the workgroup, write only under reports/, send as one identity.
     role.addToPrincipalPolicy(
@@ -148,15 +158,45 @@ export class Reports extends Construct {
         ],
       }),
     );
-    props.lakeBucket.grantRead(role, `${props.lakePrefix}*`);
-    props.resultsBucket.grantReadWrite(role, 'results/*');
+    // Exact actions rather than CDK's grantRead/grantReadWrite (s3:GetObject*, s3:List*, s3:Abort*…).
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'LocateQueryResults', actions: ['s3:GetBucketLocation'], resources: [props.resultsBucket.bucketArn] }),
+      new iam.PolicyStatement({ sid: 'ReadTheLake', actions: ['s3:GetObject'], resources: [props.lakeBucket.arnForObjects(`${props.lakePrefix}*`)] }),
     );
-    this.bucket.grantPut(role, `${DEFAULT_REPORTS_PREFIX}*`);
-    this.bucket.grantRead(role, `${DEFAULT_REPORTS_PREFIX}*`);
-    this.bucket.grantDelete(role, `${DEFAULT_REPORTS_PREFIX}*`);
-    props.dataKey.grantEncryptDecrypt(role);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListTheLake',
+        actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+        resources: [props.lakeBucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${props.lakePrefix}*`, ''] } },
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteAndReadQueryResults',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [props.resultsBucket.arnForObjects('results/*')],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'LocateQueryResults', actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [props.resultsBucket.bucketArn] }),
+    );
+    // Re-running a period replaces its folder: write, read back for the link, list and delete stale files.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteReports',
+        actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
+        resources: [this.bucket.arnForObjects(`${DEFAULT_REPORTS_PREFIX}*`)],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListReports',
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${DEFAULT_REPORTS_PREFIX}*`] } },
+      }),
+    );
+    props.dataKey.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
     if (props.senderEmail) {
       const identity = props.sesIdentity ?? props.senderEmail;
       role.addToPrincipalPolicy(
@@ -171,6 +211,7 @@ export class Reports extends Construct {
     this.notifications?.grantPublish(role);
 
     // Wire: one schedule per funder, on the funder's clock, exactly on time.
+    const invoker = profiles.length > 0 ? schedulerRole(this, 'ScheduleRole', { description: `${config.namePrefix}: invoke the funder report`, deadLetterKey: props.dataKey }) : undefined;
     for (const profile of profiles) {
       this.schedules.push(
         new scheduler.Schedule(this, `Schedule-${profile.id}`, {
@@ -178,6 +219,7 @@ export class Reports extends Construct {
           schedule: scheduler.ScheduleExpression.expression(profile.schedule.cron, TimeZone.of(profile.schedule.timeZone)),
           timeWindow: scheduler.TimeWindow.off(),
           target: new targets.LambdaInvoke(this.function.function, {
+            role: invoker,
             input: scheduler.ScheduleTargetInput.fromObject({ funderId: profile.id }),
             retryAttempts: props.retryAttempts ?? 3,
             maxEventAge: Duration.hours(6),
@@ -205,5 +247,9 @@ export class Reports extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     for (const alarm of [this.errorsAlarm, this.deadLetterAlarm]) for (const action of alarmActions) alarm.addAlarmAction(action);
+  }
+
+  get alarms(): cloudwatch.Alarm[] {
+    return [this.errorsAlarm, this.deadLetterAlarm];
   }
 }

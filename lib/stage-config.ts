@@ -1,9 +1,17 @@
 /**
  * One typed, validated configuration per deployment stage (dev, prod). Every
  * construct reads its settings from here; nothing stage-specific is written inline.
+ * Funder profiles come from config/funders.json and are validated here, at synth.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { z } from 'zod';
+import { funderProfileSchema } from '../lambdas/core/funder-profile';
 import { DEFAULT_INGEST_SETTINGS } from '../lambdas/core/settings';
+import { scheduleExpressionProblem, timeZoneProblem } from './schedule-expression';
+
+export type { FunderProfile } from '../lambdas/core/funder-profile';
 
 export const STAGES = ['dev', 'prod'] as const;
 export type StageName = (typeof STAGES)[number];
@@ -12,14 +20,23 @@ export type StageName = (typeof STAGES)[number];
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date written YYYY-MM-DD' });
+const clinicId = z.string().regex(/^[a-z0-9-]{2,40}$/, { error: 'clinic ids are 2-40 characters of a-z, 0-9 and -' });
 
-/** A funder's scheduled report (issue 7 fills these in; the shape is fixed now so the stack can iterate them). */
-const funderProfileSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9-]{2,40}$/, { error: 'funder profile id must be 2-40 characters of a-z, 0-9 and -' }),
-  cadence: z.enum(['monthly', 'quarterly']),
-  clinicIds: z.array(z.string().regex(/^[a-z0-9-]{2,40}$/)).min(1),
-  recipients: z.array(z.email()).min(1),
+/** A recurring EventBridge Scheduler expression, checked field by field (lib/schedule-expression.ts). */
+const scheduleExpression = z.string().check((ctx) => {
+  const problem = scheduleExpressionProblem(ctx.value);
+  if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
 });
+const timeZone = z.string().check((ctx) => {
+  const problem = timeZoneProblem(ctx.value);
+  if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
+});
+
+/** Cognito hosted UI domain prefix: unique per region across all AWS accounts; AWS reserves some words. */
+const cognitoDomainPrefix = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, { error: 'cognitoDomainPrefix must be 1-63 characters of a-z, 0-9 and - (not at either end)' })
+  .refine((prefix) => !/aws|amazon|cognito/.test(prefix), { error: 'cognitoDomainPrefix must not contain aws, amazon or cognito (reserved by AWS)' });
 
 export const stageConfigSchema = z.strictObject({
   stage: z.enum(STAGES),
@@ -66,19 +83,81 @@ export const stageConfigSchema = z.strictObject({
     bytesScannedCutoffPerQuery: z.int().min(10_000_000, { error: 'Athena requires a cutoff of at least 10 MB' }),
     queryResultsExpirationDays: z.int().min(1).max(3650),
   }),
-  /** Materialised-metrics refresh (issue 6). */
-  refresh: z.strictObject({ scheduleExpression: z.string().min(1) }),
+  /** Materialised-metrics refresh (issue 6): when the refresh Lambda runs. */
+  refresh: z.strictObject({
+    scheduleExpression,
+    /** IANA zone the cron is read in (daylight saving included); ignored by rate(…). */
+    timeZone,
+    /** Prod runs one refresh at a time, so two runs never interleave their documents. */
+    reservedConcurrency: z.int().positive().optional(),
+  }),
+  /** Clinic director dashboard (issue 6). */
+  dashboard: z.strictObject({
+    /** Clinics whose Cognito group `clinic:<id>` the stack creates (directors are added to it). */
+    clinicIds: z.array(clinicId).max(500),
+    cognitoDomainPrefix,
+    /** Cognito threat protection (Plus plan, billed per active user): compromised-credential and risky sign-in checks. */
+    threatProtection: z.boolean(),
+    /** Caps the metrics API Lambda (prod); API Gateway throttling is the first line. */
+    metricsApiReservedConcurrency: z.int().positive().optional(),
+  }),
   /** Scheduled funder reports (issue 7). */
-  funderProfiles: z.array(funderProfileSchema),
+  reports: z.strictObject({
+    profiles: z.array(funderProfileSchema),
+    /** Verified SES identity the report e-mails come from: the address, and the identity (address or domain) that authorises it. */
+    sender: z.strictObject({ email: z.email({ error: 'reportSender must be an e-mail address' }), identity: z.string().min(3) }).optional(),
+    /** Dev only: profiles whose e-mail delivery went to the report topic because no sender was configured. */
+    mailRedirectedToTopic: z.array(z.string()),
+    reservedConcurrency: z.int().positive().optional(),
+  }),
   backup: z.strictObject({ retentionDays: z.int().min(1).max(36_500) }),
+}).superRefine((config, ctx) => {
+  const seen = new Set<string>();
+  config.reports.profiles.forEach((profile, index) => {
+    const at = ['reports', 'profiles', index];
+    if (seen.has(profile.id)) ctx.addIssue({ code: 'custom', path: [...at, 'id'], message: `duplicate funder profile id "${profile.id}"` });
+    seen.add(profile.id);
+    // The profile schema checks the cron's shape; Scheduler also checks every field's range.
+    const problem = scheduleExpressionProblem(profile.schedule.cron);
+    if (problem) ctx.addIssue({ code: 'custom', path: [...at, 'schedule', 'cron'], message: problem });
+  });
+  const mailing = config.reports.profiles.filter((profile) => profile.delivery.channel === 'email').map((profile) => profile.id);
+  const { sender } = config.reports;
+  if (mailing.length > 0 && !sender) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['reports', 'sender'],
+      message: `funder profile(s) ${mailing.map((id) => `"${id}"`).join(', ')} deliver by e-mail: pass -c reportSender=reports@your-domain (an SES-verified identity)`,
+    });
+  }
+  if (sender && !senderMatchesIdentity(sender.email, sender.identity)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['reports', 'sender', 'identity'],
+      message: `reportSenderIdentity "${sender.identity}" must be the sender address "${sender.email}" itself or its domain`,
+    });
+  }
 });
 
 export type StageConfig = z.output<typeof stageConfigSchema>;
-export type FunderProfile = z.output<typeof funderProfileSchema>;
+
+function senderMatchesIdentity(email: string, identity: string): boolean {
+  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+  const wanted = identity.toLowerCase();
+  return wanted === email.toLowerCase() || domain === wanted || domain.endsWith(`.${wanted}`);
+}
 
 const REGION_DEFAULT = 'us-east-1';
 
-function defaults(stage: StageName): Omit<StageConfig, 'env' | 'alarmEmail'> {
+/** Where the funder profiles of every stage live (the report CLI reads the same file). */
+export const DEFAULT_FUNDERS_FILE = path.join(__dirname, '..', 'config', 'funders.json');
+
+type StageDefaults = Omit<StageConfig, 'env' | 'alarmEmail' | 'dashboard' | 'reports'> & {
+  dashboard: Pick<StageConfig['dashboard'], 'threatProtection' | 'metricsApiReservedConcurrency'>;
+  reports: { reservedConcurrency?: number };
+};
+
+function defaults(stage: StageName): StageDefaults {
   const shared = {
     namePrefix: `iop-outcomes-${stage}`,
     ingest: {
@@ -99,8 +178,10 @@ function defaults(stage: StageName): Omit<StageConfig, 'env' | 'alarmEmail'> {
       iteratorAgeAlarmMinutes: 15,
     },
     analytics: { bytesScannedCutoffPerQuery: 10_000_000_000, queryResultsExpirationDays: 7 },
-    refresh: { scheduleExpression: 'rate(1 hour)' },
-    funderProfiles: [],
+    // Hourly: data arriving during a clinic day shows up within the hour; each run costs one Athena pass.
+    refresh: { scheduleExpression: 'rate(1 hour)', timeZone: 'UTC' },
+    dashboard: { threatProtection: false },
+    reports: {},
   };
   if (stage === 'prod') {
     return {
@@ -111,6 +192,11 @@ function defaults(stage: StageName): Omit<StageConfig, 'env' | 'alarmEmail'> {
       tracing: true,
       ingest: { ...shared.ingest, throttleRateLimit: 100, throttleBurstLimit: 200, reservedConcurrency: 50 },
       lake: { ...shared.lake, reservedConcurrency: 10 },
+      refresh: { ...shared.refresh, reservedConcurrency: 1 },
+      // Funders on the same cron queue behind two concurrent runs (Lambda retries throttled async events) instead of crowding Athena.
+      reports: { reservedConcurrency: 2 },
+      // A few dozen directors cost cents a month on the Plus plan; blocking credential stuffing is worth it for treatment data.
+      dashboard: { threatProtection: true, metricsApiReservedConcurrency: 10 },
       backup: { retentionDays: 35 },
     };
   }
@@ -122,12 +208,24 @@ export interface StageOverrides {
   account?: string;
   region?: string;
   alarmEmail?: string;
+  /** Address the funder report e-mails come from (verified in SES). */
+  reportSender?: string;
+  /** The SES identity that authorises it: the address (default) or its verified domain. */
+  reportSenderIdentity?: string;
+  /** Clinics whose director group `clinic:<id>` the stack creates: a list, or comma-separated text from `-c`. */
+  clinics?: string[] | string;
+  refreshSchedule?: string;
+  refreshTimeZone?: string;
+  /** Funder profiles file (JSON array); default config/funders.json. */
+  fundersFile?: string;
+  cognitoDomainPrefix?: string;
 }
 
 /**
  * Builds and validates the config of a stage. Prod refuses to synthesise without
  * an explicit account, region and alarm e-mail: a production stack that pages nobody
- * or lands in whatever account the shell happens to hold is a defect.
+ * or lands in whatever account the shell happens to hold is a defect. Dev never
+ * e-mails funders unless a sender is given: their deliveries go to the report topic.
  */
 export function loadStageConfig(stage: string, overrides: StageOverrides = {}, processEnv: NodeJS.ProcessEnv = process.env): StageConfig {
   if (!(STAGES as readonly string[]).includes(stage)) {
@@ -140,18 +238,95 @@ export function loadStageConfig(stage: string, overrides: StageOverrides = {}, p
       throw new Error(`stage prod needs ${missing.map((key) => `-c ${key}=…`).join(' ')} (no defaults for production)`);
     }
   }
+  const fundersFile = overrides.fundersFile ?? DEFAULT_FUNDERS_FILE;
+  const rawProfiles = readFundersFile(fundersFile);
+  const mailRedirectedToTopic: string[] = [];
+  // A dev stack holds test data: without an explicit sender it must not mail the (real) addresses in the profiles.
+  const profiles =
+    stageName === 'dev' && !overrides.reportSender
+      ? rawProfiles.map((profile) => {
+          if (!isRecord(profile) || !isRecord(profile.delivery) || profile.delivery.channel !== 'email') return profile;
+          mailRedirectedToTopic.push(String(profile.id));
+          return { ...profile, delivery: { channel: 'sns' } };
+        })
+      : rawProfiles;
+  const base = defaults(stageName);
+  const account = overrides.account ?? processEnv.CDK_DEFAULT_ACCOUNT;
   const candidate = {
-    ...defaults(stageName),
-    env: {
-      account: overrides.account ?? processEnv.CDK_DEFAULT_ACCOUNT,
-      region: overrides.region ?? processEnv.CDK_DEFAULT_REGION ?? REGION_DEFAULT,
-    },
+    ...base,
+    env: { account, region: overrides.region ?? processEnv.CDK_DEFAULT_REGION ?? REGION_DEFAULT },
     alarmEmail: overrides.alarmEmail,
+    refresh: {
+      ...base.refresh,
+      ...(overrides.refreshSchedule ? { scheduleExpression: overrides.refreshSchedule } : {}),
+      ...(overrides.refreshTimeZone ? { timeZone: overrides.refreshTimeZone } : {}),
+    },
+    dashboard: {
+      ...base.dashboard,
+      clinicIds: clinicList(overrides.clinics),
+      cognitoDomainPrefix: overrides.cognitoDomainPrefix ?? defaultDomainPrefix(base.namePrefix, account),
+    },
+    reports: {
+      ...base.reports,
+      profiles,
+      sender: overrides.reportSender ? { email: overrides.reportSender, identity: overrides.reportSenderIdentity ?? overrides.reportSender } : undefined,
+      mailRedirectedToTopic,
+    },
   };
   const parsed = stageConfigSchema.safeParse(candidate);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    const problems = parsed.error.issues.map((issue) => `${describePath(issue.path, rawProfiles, fundersFile)}: ${issue.message}`).join('; ');
     throw new Error(`invalid configuration for stage ${stageName}: ${problems}`);
   }
   return parsed.data;
+}
+
+function readFundersFile(file: string): unknown[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read the funder profiles ${file}: ${(error as Error).message} (pass -c fundersFile=path/to/funders.json)`, { cause: error });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`funder profiles ${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (!Array.isArray(parsed)) throw new Error(`funder profiles ${file} must hold a JSON array of profiles ([] for none)`);
+  return parsed;
+}
+
+/** `reports.profiles.0.schedule.cron` → `funder profile "state-sor" (config/funders.json entry 1) schedule.cron`. */
+function describePath(issuePath: readonly PropertyKey[], rawProfiles: unknown[], fundersFile: string): string {
+  const [section, list, index, ...rest] = issuePath;
+  if (section === 'reports' && list === 'profiles' && typeof index === 'number') {
+    const raw = rawProfiles[index];
+    const id = isRecord(raw) && typeof raw.id === 'string' ? `"${raw.id}"` : '(no id)';
+    const relative = path.relative(process.cwd(), fundersFile);
+    const file = relative && !relative.startsWith('..') ? relative : fundersFile;
+    return `funder profile ${id} (${file} entry ${index + 1}) ${rest.map(String).join('.') || '(whole profile)'}`;
+  }
+  return issuePath.map(String).join('.') || '(root)';
+}
+
+function clinicList(clinics: string[] | string | undefined): string[] {
+  if (clinics === undefined) return [];
+  const list = Array.isArray(clinics) ? clinics : clinics.split(',');
+  return [...new Set(list.map((clinic) => String(clinic).trim()).filter((clinic) => clinic !== ''))];
+}
+
+/**
+ * Hosted UI prefixes are global per region, so `<namePrefix>-dashboard` would collide between
+ * two organisations deploying the same stage; a short digest of the account keeps them apart
+ * without printing the account id in every sign-in URL.
+ */
+function defaultDomainPrefix(namePrefix: string, account: string | undefined): string {
+  if (!account) return `${namePrefix}-dashboard`;
+  return `${namePrefix}-${createHash('sha256').update(account).digest('hex').slice(0, 8)}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
