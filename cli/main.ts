@@ -54,6 +54,12 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`iop-outcomes ${name}: ${error.message}`);
       return error.exitCode;
     }
-    throw error;
+    // Anything else is unexpected: one readable line, the stack only on request.
+    const problem = error as Error & { code?: string };
+    const hint = problem.code === 'EADDRINUSE' ? ' (a port is taken: stop the other process or pass --port / --dashboard-port)' : '';
+    console.error(`iop-outcomes ${name}: ${problem.message ?? String(error)}${hint}`);
+    if (process.env.IOP_DEBUG) console.error(problem.stack);
+    else console.error('Set IOP_DEBUG=1 to see the stack trace.');
+    return 1;
   }
 }
