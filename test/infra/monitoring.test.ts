@@ -18,7 +18,7 @@ describe('monitoring', () => {
     });
   });
 
-  it('should alarm on API 5xx, ingest errors and throttles, authorizer errors, lake delay, dead letters, quarantine and Athena failures', () => {
+  it('should alarm on API 5xx, ingest errors and throttles, authorizer errors, lake delay, dead letters, quarantine, Athena, refresh, metrics API and report failures', () => {
     // Prepare
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
 
@@ -37,6 +37,11 @@ describe('monitoring', () => {
         'AWS/Lambda/Errors', // stream-to-lake
         'iop-outcomes/dev/QuarantinedBatches',
         'AWS/Athena/TotalExecutionTime',
+        'AWS/Lambda/Errors', // dashboard refresh
+        'AWS/SQS/ApproximateNumberOfMessagesVisible', // refresh dead letters
+        'AWS/Lambda/Errors', // metrics API
+        'AWS/Lambda/Errors', // funder report
+        'AWS/SQS/ApproximateNumberOfMessagesVisible', // report dead letters
       ].sort(),
     );
     for (const alarm of alarms) {

@@ -4,7 +4,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { IopOutcomesStack, type IopOutcomesStackProps } from '../../../lib/iop-outcomes-stack';
 import { type StageName, loadStageConfig } from '../../../lib/stage-config';
 
-export const TEST_ENV = { account: '123456789012', region: 'eu-west-1', alarmEmail: 'ops@example.org' };
+/** What a deployer passes (`-c …`); the sample profiles in config/funders.json mail one funder, so prod needs a sender. */
+export const TEST_ENV = { account: '123456789012', region: 'eu-west-1', alarmEmail: 'ops@example.org', reportSender: 'reports@iop.example.org' };
 
 export interface Synthesised {
   app: App;
