@@ -5,6 +5,7 @@
  * rule, genuine stream records, and the real stream-to-lake delivery and encoder.
  */
 import type { DynamoDBRecord } from 'aws-lambda';
+import type { ObjectStore } from '../../lambdas/adapters/object-store';
 import { DirectoryObjectStore } from '../../cli/local/directory-store';
 import type { GeneratedLine } from '../../cli/synthetic/emit';
 import { deliverChanges } from '../../lambdas/core/deliver-changes';
@@ -21,6 +22,10 @@ export interface LakeFeedOptions {
   startedAt: Date;
   /** Stream records per delivered batch (the AWS mapping's BatchSize). */
   batchSize?: number;
+  /** Wraps the lake's object store, e.g. to make writes fail (fault tests). */
+  wrapStore?: (store: ObjectStore) => ObjectStore;
+  /** Records that cannot be mapped, put into the stream before the line with this 0-based index. */
+  poisonBeforeLines?: readonly number[];
 }
 
 export interface LakeFeedReport {
@@ -37,6 +42,8 @@ export interface LakeFeedReport {
   /** Stream records delivered a second time (at-least-once), one per duplicate send. */
   redelivered: number;
   batches: number;
+  /** Deliveries repeated from the record the handler named in batchItemFailures (the mapping's retry). */
+  retries: number;
   rows: number;
   quarantined: number;
   /** Raw client ids seen in the feed (for leak scans). */
@@ -45,7 +52,8 @@ export interface LakeFeedReport {
 
 /** Feeds every line in order; returns what happened to them. */
 export async function feedLake(lines: Iterable<GeneratedLine>, options: LakeFeedOptions): Promise<LakeFeedReport> {
-  const store = new DirectoryObjectStore(options.lakeDir);
+  const folder = new DirectoryObjectStore(options.lakeDir);
+  const store = options.wrapStore ? options.wrapStore(folder) : folder;
   const batchSize = options.batchSize ?? 5000;
   const table = new Map<string, StoredEvent>();
   /** The last stream record of each item, re-delivered when the clinic re-sends the event. */
@@ -60,6 +68,7 @@ export async function feedLake(lines: Iterable<GeneratedLine>, options: LakeFeed
     stale: 0,
     redelivered: 0,
     batches: 0,
+    retries: 0,
     rows: 0,
     quarantined: 0,
     rawClientIds: new Set(),
@@ -68,14 +77,23 @@ export async function feedLake(lines: Iterable<GeneratedLine>, options: LakeFeed
   let pending: DynamoDBRecord[] = [];
   const clock = () => new Date(options.startedAt.getTime() + report.batches * 1000);
 
+  /** Delivers the batch as the event source mapping does: on a partial failure, again from the named record. */
   const flush = async () => {
-    if (pending.length === 0) return;
-    const delivery = await deliverChanges(pending, { store, lakePrefix: DEFAULT_LAKE_PREFIX, quarantinePrefix: DEFAULT_QUARANTINE_PREFIX, now: clock });
-    if (delivery.batchItemFailures.length > 0) throw new Error(`lake delivery failed from ${delivery.batchItemFailures[0].itemIdentifier}`);
-    report.batches += 1;
-    report.rows += delivery.rows;
-    report.quarantined += delivery.quarantined;
+    let remaining = pending;
     pending = [];
+    for (let attempt = 1; remaining.length > 0; attempt++) {
+      if (attempt > 100) throw new Error('lake delivery kept failing after 100 attempts');
+      const delivery = await deliverChanges(remaining, { store, lakePrefix: DEFAULT_LAKE_PREFIX, quarantinePrefix: DEFAULT_QUARANTINE_PREFIX, now: clock });
+      report.rows += delivery.rows;
+      report.quarantined += delivery.quarantined;
+      const failure = delivery.batchItemFailures[0]?.itemIdentifier;
+      if (failure === undefined) break;
+      const from = remaining.findIndex((record) => record.dynamodb?.SequenceNumber === failure);
+      if (from < 0) throw new Error(`the handler named ${failure}, which is not in the batch`);
+      remaining = remaining.slice(from);
+      report.retries += 1;
+    }
+    report.batches += 1;
   };
   const emit = async (record: DynamoDBRecord) => {
     pending.push(record);
@@ -84,7 +102,12 @@ export async function feedLake(lines: Iterable<GeneratedLine>, options: LakeFeed
   const change = (kind: 'INSERT' | 'MODIFY' | 'REMOVE', oldItem?: StoredEvent, newItem?: StoredEvent) =>
     streamRecord({ kind, seq: ++sequence, time: clock().getTime() / 1000, oldItem, newItem });
 
+  const poison = new Set(options.poisonBeforeLines ?? []);
   for (const line of lines) {
+    if (poison.has(report.lines)) {
+      // An item no mapping can read (no type): must land in quarantine, not stop the stream.
+      await emit(streamRecord({ kind: 'INSERT', seq: ++sequence, time: clock().getTime() / 1000, newItem: { pk: `poison#${report.lines}`, version: 1 } }));
+    }
     report.lines += 1;
     if (line.kind === 'retract') {
       const pk = eventPk(line.clinicId, line.eventId);
