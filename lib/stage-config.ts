@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { funderProfileSchema } from '../lambdas/core/funder-profile';
 import { DEFAULT_INGEST_SETTINGS } from '../lambdas/core/settings';
 import { scheduleExpressionProblem, timeZoneProblem } from './schedule-expression';

@@ -4,7 +4,7 @@
  * all derived from these zod schemas. Objects are strict: an unknown field (a
  * name, a note, a phone number) is rejected, never stored.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CONTRACT_VERSION = 'v1';
 

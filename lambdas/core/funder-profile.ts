@@ -2,7 +2,7 @@
  * Funder profiles (who receives which report, for which clinics, when) and reporting
  * periods (`2026-Q2`, `2026-05`): parsing, the last complete period in a time zone.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Report sections a funder may ask for; the methods appendix is always included. */
 export const REPORT_SECTIONS = [

@@ -3,7 +3,7 @@
  * new contract field becomes a lake column (and a Glue column, and a data
  * dictionary row) without being written down twice.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type EventType, eventSchemas } from './event-schema';
 
 /** Column types the Parquet writer, the Glue tables and DuckDB agree on. */

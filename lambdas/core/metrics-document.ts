@@ -3,7 +3,7 @@
  * metrics API reads. One document per filter combination, plus an index listing
  * the clinics, programs and cohorts that have documents. Page views read these only.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const METRICS_SCHEMA_VERSION = 1;
 

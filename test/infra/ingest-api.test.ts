@@ -16,7 +16,9 @@ describe('ingest API', () => {
 
   it('should expose exactly POST /v1/events and DELETE /v1/events/{eventId}, both behind the key authorizer', () => {
     // Assess
-    const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+    const ingestApi = resourceId(template, 'AWS::ApiGateway::RestApi', 'IngestApi');
+    // The stack also holds the dashboard's metrics API; only the ingest API's methods count here.
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((method) => method.Properties.RestApiId.Ref === ingestApi);
     expect(methods.map((method) => method.Properties.HttpMethod).sort()).toEqual(['DELETE', 'POST']);
     for (const method of methods) {
       expect(method.Properties).toMatchObject({
