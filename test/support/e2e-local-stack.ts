@@ -36,6 +36,12 @@ export interface E2eStack {
  */
 export async function startE2eStack(clinics: readonly string[], name: string): Promise<E2eStack> {
   const localDir = mkdtempSync(join(tmpdir(), `e2e-${name}-`));
+  // The stack points process.env at its servers; later test files in this worker must not inherit that.
+  const environment = { ...process.env };
+  const restoreEnvironment = () => {
+    for (const key of Object.keys(process.env)) if (!(key in environment)) delete process.env[key];
+    Object.assign(process.env, environment);
+  };
   process.env.IOP_LOCAL_DIR = localDir;
   process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
   let output = '';
@@ -70,6 +76,7 @@ export async function startE2eStack(clinics: readonly string[], name: string): P
     stack = await startLocalStack({ clinics, log: (line) => void (output += `${line}\n`) });
   } catch (error) {
     restore();
+    restoreEnvironment();
     rmSync(localDir, { recursive: true, force: true });
     throw error;
   }
@@ -103,8 +110,8 @@ export async function startE2eStack(clinics: readonly string[], name: string): P
         await stack.stop();
       } finally {
         restore();
+        restoreEnvironment();
         rmSync(localDir, { recursive: true, force: true });
-        delete process.env.IOP_LOCAL_DIR;
       }
     },
   };
