@@ -142,6 +142,11 @@ export class IopOutcomesStack extends Stack {
       workGroupName: this.analytics.workGroupName,
     });
     this.monitoring.watch(...this.lake.alarms, ...this.dashboard.alarms, ...this.reports.alarms);
+    this.monitoring.graphFunctions('Dashboard refresh, metrics API and funder reports', [
+      this.dashboard.refresh.function,
+      this.dashboard.metricsApi.function,
+      this.reports.function.function,
+    ]);
 
     new CfnOutput(this, 'ApiUrl', { value: this.ingest.api.urlForPath('/v1/events'), description: 'POST clinic event batches here' });
     new CfnOutput(this, 'LakeBucket', { value: this.lake.bucket.bucketName });

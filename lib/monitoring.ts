@@ -129,6 +129,19 @@ export class Monitoring extends Construct {
     );
   }
 
+  /** One dashboard row for scheduled or user-facing Lambdas: runs and errors on the left, p99 duration on the right. */
+  graphFunctions(title: string, functions: lambda.IFunction[]): void {
+    const period = Duration.minutes(5);
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title,
+        width: 24,
+        left: functions.flatMap((fn) => [fn.metricInvocations({ period }), fn.metricErrors({ period })]),
+        right: functions.map((fn) => fn.metricDuration({ period, statistic: 'p99' })),
+      }),
+    );
+  }
+
   /** Sends these alarms to the topic and lists them on the dashboard; later constructs (refresh, reports) call it too. */
   watch(...alarms: cloudwatch.Alarm[]): void {
     for (const alarm of alarms) {

@@ -62,11 +62,11 @@ describe('monitoring', () => {
     Template.fromStack(stack).resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
-  it('should publish one dashboard with the API, ingest, lake and Athena widgets', () => {
+  it('should publish one dashboard with the API, ingest, lake, Athena, refresh and report widgets', () => {
     // Assess
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody);
-    for (const title of ['Ingest API requests', 'Ingest Lambda', 'Lake delivery', 'Athena workgroup', 'Alarms']) {
+    for (const title of ['Ingest API requests', 'Ingest Lambda', 'Lake delivery', 'Athena workgroup', 'Alarms', 'Dashboard refresh, metrics API and funder reports']) {
       expect(body).toContain(title);
     }
   });
