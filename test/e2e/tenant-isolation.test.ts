@@ -16,7 +16,7 @@ import { DEFAULT_METRIC_SETTINGS } from '../../lambdas/core/settings';
 import { type E2eStack, scanEventsTable, startE2eStack } from '../support/e2e-local-stack';
 
 const AS_OF = new Date().toISOString().slice(0, 10);
-const COHORT = { seed: 808, clinics: 3, admissions: 240, months: 12, asOf: AS_OF, clean: false } as const;
+const COHORT = { seed: 808, clinics: 3, admissions: 150, months: 12, asOf: AS_OF, clean: false } as const;
 const [CLINIC_A, CLINIC_B] = cohortClinicIds(COHORT.seed, COHORT.clinics);
 const MAX_SMALL = DEFAULT_METRIC_SETTINGS.suppressionMaxCount;
 
