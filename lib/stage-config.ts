@@ -4,14 +4,14 @@
  * Funder profiles come from config/funders.json and are validated here, at synth.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import * as z from 'zod';
 import { funderProfileSchema } from '../lambdas/core/funder-profile';
 import { DEFAULT_INGEST_SETTINGS } from '../lambdas/core/settings';
+import { DEFAULT_FUNDERS_FILE, describeProfilePath, readFundersFile, redirectMailToTopic } from './funders-file';
 import { scheduleExpressionProblem, timeZoneProblem } from './schedule-expression';
 
 export type { FunderProfile } from '../lambdas/core/funder-profile';
+export { DEFAULT_FUNDERS_FILE } from './funders-file';
 
 export const STAGES = ['dev', 'prod'] as const;
 export type StageName = (typeof STAGES)[number];
@@ -149,9 +149,6 @@ function senderMatchesIdentity(email: string, identity: string): boolean {
 
 const REGION_DEFAULT = 'us-east-1';
 
-/** Where the funder profiles of every stage live (the report CLI reads the same file). */
-export const DEFAULT_FUNDERS_FILE = path.join(__dirname, '..', 'config', 'funders.json');
-
 type StageDefaults = Omit<StageConfig, 'env' | 'alarmEmail' | 'dashboard' | 'reports'> & {
   dashboard: Pick<StageConfig['dashboard'], 'threatProtection' | 'metricsApiReservedConcurrency'>;
   reports: { reservedConcurrency?: number };
@@ -240,16 +237,9 @@ export function loadStageConfig(stage: string, overrides: StageOverrides = {}, p
   }
   const fundersFile = overrides.fundersFile ?? DEFAULT_FUNDERS_FILE;
   const rawProfiles = readFundersFile(fundersFile);
-  const mailRedirectedToTopic: string[] = [];
   // A dev stack holds test data: without an explicit sender it must not mail the (real) addresses in the profiles.
-  const profiles =
-    stageName === 'dev' && !overrides.reportSender
-      ? rawProfiles.map((profile) => {
-          if (!isRecord(profile) || !isRecord(profile.delivery) || profile.delivery.channel !== 'email') return profile;
-          mailRedirectedToTopic.push(String(profile.id));
-          return { ...profile, delivery: { channel: 'sns' } };
-        })
-      : rawProfiles;
+  const { profiles, redirected: mailRedirectedToTopic } =
+    stageName === 'dev' && !overrides.reportSender ? redirectMailToTopic(rawProfiles) : { profiles: rawProfiles, redirected: [] };
   const base = defaults(stageName);
   const account = overrides.account ?? processEnv.CDK_DEFAULT_ACCOUNT;
   const candidate = {
@@ -275,40 +265,11 @@ export function loadStageConfig(stage: string, overrides: StageOverrides = {}, p
   };
   const parsed = stageConfigSchema.safeParse(candidate);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${describePath(issue.path, rawProfiles, fundersFile)}: ${issue.message}`).join('; ');
+    const where = (issuePath: readonly PropertyKey[]) => describeProfilePath(issuePath, rawProfiles, fundersFile) ?? (issuePath.map(String).join('.') || '(root)');
+    const problems = parsed.error.issues.map((issue) => `${where(issue.path)}: ${issue.message}`).join('; ');
     throw new Error(`invalid configuration for stage ${stageName}: ${problems}`);
   }
   return parsed.data;
-}
-
-function readFundersFile(file: string): unknown[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read the funder profiles ${file}: ${(error as Error).message} (pass -c fundersFile=path/to/funders.json)`, { cause: error });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`funder profiles ${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
-  if (!Array.isArray(parsed)) throw new Error(`funder profiles ${file} must hold a JSON array of profiles ([] for none)`);
-  return parsed;
-}
-
-/** `reports.profiles.0.schedule.cron` → `funder profile "state-sor" (config/funders.json entry 1) schedule.cron`. */
-function describePath(issuePath: readonly PropertyKey[], rawProfiles: unknown[], fundersFile: string): string {
-  const [section, list, index, ...rest] = issuePath;
-  if (section === 'reports' && list === 'profiles' && typeof index === 'number') {
-    const raw = rawProfiles[index];
-    const id = isRecord(raw) && typeof raw.id === 'string' ? `"${raw.id}"` : '(no id)';
-    const relative = path.relative(process.cwd(), fundersFile);
-    const file = relative && !relative.startsWith('..') ? relative : fundersFile;
-    return `funder profile ${id} (${file} entry ${index + 1}) ${rest.map(String).join('.') || '(whole profile)'}`;
-  }
-  return issuePath.map(String).join('.') || '(root)';
 }
 
 function clinicList(clinics: string[] | string | undefined): string[] {
@@ -325,8 +286,4 @@ function clinicList(clinics: string[] | string | undefined): string[] {
 function defaultDomainPrefix(namePrefix: string, account: string | undefined): string {
   if (!account) return `${namePrefix}-dashboard`;
   return `${namePrefix}-${createHash('sha256').update(account).digest('hex').slice(0, 8)}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
