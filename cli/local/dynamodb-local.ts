@@ -89,7 +89,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     await waitForPort(port, 30_000, () => child.exitCode === null);
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`DynamoDB Local did not start on port ${port}: ${(error as Error).message}\n${stderr}`);
+    throw new Error(`DynamoDB Local did not start on port ${port}: ${(error as Error).message}\n${stderr}`, { cause: error });
   }
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_AWS_CREDENTIALS });
