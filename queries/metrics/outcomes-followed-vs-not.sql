@@ -7,7 +7,8 @@
 --   in follow-up.sql) and that have a completed intake interview (the first one on or
 --   before as_of). followed = a completed six-month interview inside the window.
 --   Domains as in outcomes.sql (abstinent, employed_or_in_school, no_arrests,
---   stably_housed, social_support), from the intake interview only.
+--   stably_housed, social_support), from the intake interview only; the interview
+--   choice and domain answers are those of lib/outcome-interviews.sql.
 -- Numerators/denominators, for each group: <group>_yes ÷ <group>_n, where n counts
 --   episodes with the item non-missing at intake. difference_points = 100·(followed % −
 --   not-followed %), NULL when a group is empty.
@@ -32,44 +33,14 @@ WITH params AS (
          CAST(? AS INTEGER) AS follow_up_window_end_months
 ),
 -- include: lib/follow-up-windows.sql
-intakes AS (
-  SELECT a.clinic_id,
-         a.episode_id,
-         a.days_used_past_30,
-         a.employed_or_in_school,
-         a.arrests_past_30,
-         a.stably_housed,
-         a.social_support,
-         row_number() OVER (PARTITION BY a.clinic_id, a.episode_id ORDER BY a.interview_date, a.event_id) AS pick
-  FROM assessments_current a
-  CROSS JOIN params p
-  WHERE a.timepoint = 'intake'
-    AND a.status = 'completed'
-    AND a.interview_date <= p.as_of
-),
-due_with_intake AS (
-  SELECT f.clinic_id,
-         f.followed,
-         i.days_used_past_30,
-         i.employed_or_in_school,
-         i.arrests_past_30,
-         i.stably_housed,
-         i.social_support
+-- include: lib/outcome-interviews.sql
+answers AS (
+  SELECT f.clinic_id, f.followed, i.domain, i.yes
   FROM follow_up_status f
-  JOIN intakes i ON i.clinic_id = f.clinic_id AND i.episode_id = f.episode_id AND i.pick = 1
+  JOIN outcome_answers i
+    ON i.timepoint = 'intake' AND i.clinic_id = f.clinic_id AND i.episode_id = f.episode_id
   WHERE f.window_state = 'closed'
     AND NOT f.deceased
-),
-answers AS (
-  SELECT clinic_id, followed, 'abstinent' AS domain, days_used_past_30 = 0 AS yes FROM due_with_intake
-  UNION ALL
-  SELECT clinic_id, followed, 'employed_or_in_school', employed_or_in_school FROM due_with_intake
-  UNION ALL
-  SELECT clinic_id, followed, 'no_arrests', arrests_past_30 = 0 FROM due_with_intake
-  UNION ALL
-  SELECT clinic_id, followed, 'stably_housed', stably_housed FROM due_with_intake
-  UNION ALL
-  SELECT clinic_id, followed, 'social_support', social_support FROM due_with_intake
 ),
 scoped AS (
   SELECT CASE WHEN k.kind = 'all' THEN 'all' ELSE a.clinic_id END AS scope, a.followed, a.domain, a.yes
@@ -101,7 +72,7 @@ filled AS (
          CAST(coalesce(c.not_followed_n, 0) AS BIGINT) AS not_followed_n,
          CAST(coalesce(c.not_followed_yes, 0) AS BIGINT) AS not_followed_yes
   FROM scopes s
-  CROSS JOIN (VALUES ('abstinent', 0), ('employed_or_in_school', 1), ('no_arrests', 2), ('stably_housed', 3), ('social_support', 4)) AS d (domain, domain_order)
+  CROSS JOIN outcome_domains d
   LEFT JOIN counts c ON c.scope = s.scope AND c.domain = d.domain
 )
 SELECT scope,

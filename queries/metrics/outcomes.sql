@@ -4,7 +4,8 @@
 -- Definition: a matched pair is an episode with a completed intake interview (the first
 --   one on or before as_of) AND a completed six-month interview inside the follow-up
 --   window (the first one; see lib/follow-up-windows.sql), with the domain's item
---   non-missing at both. Domains (yes/no per interview):
+--   non-missing at both. Interview choice and domains are stated in
+--   lib/outcome-interviews.sql (yes/no per interview):
 --     abstinent              days_used_past_30 = 0
 --     employed_or_in_school  employed_or_in_school
 --     no_arrests             arrests_past_30 = 0
@@ -44,56 +45,22 @@ WITH params AS (
          CAST(? AS INTEGER) AS follow_up_window_end_months
 ),
 -- include: lib/follow-up-windows.sql
-intakes AS (
-  SELECT a.clinic_id,
-         a.episode_id,
-         a.days_used_past_30,
-         a.employed_or_in_school,
-         a.arrests_past_30,
-         a.stably_housed,
-         a.social_support,
-         row_number() OVER (PARTITION BY a.clinic_id, a.episode_id ORDER BY a.interview_date, a.event_id) AS pick
-  FROM assessments_current a
-  CROSS JOIN params p
-  WHERE a.timepoint = 'intake'
-    AND a.status = 'completed'
-    AND a.interview_date <= p.as_of
-),
-follow_ups AS (
-  SELECT s.*,
-         row_number() OVER (PARTITION BY s.clinic_id, s.episode_id ORDER BY s.interview_date, s.event_id) AS pick
-  FROM six_month_interviews s
-  WHERE s.status = 'completed'
-    AND s.in_window
-),
-paired AS (
+-- include: lib/outcome-interviews.sql
+answers AS (
   SELECT f.clinic_id,
          CASE
            WHEN f.discharge_reason IS NULL THEN NULL
            WHEN f.discharge_reason = 'completed' THEN 'completers'
            ELSE 'non_completers'
          END AS completion_group,
-         i.days_used_past_30 AS intake_days_used, u.days_used_past_30 AS follow_up_days_used,
-         i.employed_or_in_school AS intake_employed, u.employed_or_in_school AS follow_up_employed,
-         i.arrests_past_30 AS intake_arrests, u.arrests_past_30 AS follow_up_arrests,
-         i.stably_housed AS intake_housed, u.stably_housed AS follow_up_housed,
-         i.social_support AS intake_support, u.social_support AS follow_up_support
+         i.domain,
+         i.yes AS intake_yes,
+         u.yes AS follow_up_yes
   FROM follow_up_cohort f
-  JOIN intakes i ON i.clinic_id = f.clinic_id AND i.episode_id = f.episode_id AND i.pick = 1
-  JOIN follow_ups u ON u.clinic_id = f.clinic_id AND u.episode_id = f.episode_id AND u.pick = 1
-),
-answers AS (
-  SELECT clinic_id, completion_group, 'abstinent' AS domain,
-         intake_days_used = 0 AS intake_yes, follow_up_days_used = 0 AS follow_up_yes
-  FROM paired
-  UNION ALL
-  SELECT clinic_id, completion_group, 'employed_or_in_school', intake_employed, follow_up_employed FROM paired
-  UNION ALL
-  SELECT clinic_id, completion_group, 'no_arrests', intake_arrests = 0, follow_up_arrests = 0 FROM paired
-  UNION ALL
-  SELECT clinic_id, completion_group, 'stably_housed', intake_housed, follow_up_housed FROM paired
-  UNION ALL
-  SELECT clinic_id, completion_group, 'social_support', intake_support, follow_up_support FROM paired
+  JOIN outcome_answers i
+    ON i.timepoint = 'intake' AND i.clinic_id = f.clinic_id AND i.episode_id = f.episode_id
+  JOIN outcome_answers u
+    ON u.timepoint = 'follow_up' AND u.clinic_id = f.clinic_id AND u.episode_id = f.episode_id AND u.domain = i.domain
 ),
 scoped AS (
   SELECT CASE WHEN k.kind = 'all' THEN 'all' ELSE a.clinic_id END AS scope,
@@ -161,7 +128,7 @@ grid AS (
   SELECT s.scope, g.completion_group, d.domain, d.domain_order
   FROM scopes s
   CROSS JOIN (VALUES ('all', 0), ('completers', 1), ('non_completers', 2)) AS g (completion_group, group_order)
-  CROSS JOIN (VALUES ('abstinent', 0), ('employed_or_in_school', 1), ('no_arrests', 2), ('stably_housed', 3), ('social_support', 4)) AS d (domain, domain_order)
+  CROSS JOIN outcome_domains d
 ),
 filled AS (
   SELECT g.scope,
