@@ -4,7 +4,7 @@
  * not be mapped. Pure: no I/O, never throws for bad data.
  */
 import type { DynamoDBRecord } from 'aws-lambda';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { convertToNative, unmarshall } from '@aws-sdk/util-dynamodb';
 import { EVENT_DATE_FIELD, EVENT_TYPES, type EventType } from './event-schema';
 import { LAKE_TABLE_OF_TYPE, type LakeColumn, type LakeTableName, type LakeType, lakeTable } from './lake-columns';
 
@@ -57,8 +57,20 @@ export function changeSeq(sequenceNumber: string): string {
 /** The change_seq of rows written by backfill: sorts before every real stream change. */
 export const BACKFILL_CHANGE_SEQ = '0'.repeat(CHANGE_SEQ_DIGITS);
 
+const MS_PER_DAY = 86_400_000;
+/** Bounds the per-container caches of this module (a warm Lambda lives for hours). */
+const DAY_CACHE_LIMIT = 50_000;
+/** Partition strings by UTC day number: a batch spans a few days, so toISOString runs a few times, not per row. */
+const partitionOfDay = new Map<number, string>();
+
 export function partitionDate(time: Date): string {
-  return time.toISOString().slice(0, 10);
+  const day = Math.floor(time.getTime() / MS_PER_DAY);
+  const cached = partitionOfDay.get(day);
+  if (cached !== undefined) return cached;
+  const dt = time.toISOString().slice(0, 10); // throws RangeError for an invalid Date, as before
+  if (partitionOfDay.size >= DAY_CACHE_LIMIT) partitionOfDay.clear();
+  partitionOfDay.set(day, dt);
+  return dt;
 }
 
 class MappingError extends Error {
@@ -82,7 +94,7 @@ export function mapStreamRecord(record: DynamoDBRecord): ChangeMapping {
   let keys: Record<string, unknown> = {};
   let dt: string | null = null;
   try {
-    keys = stream?.Keys ? unmarshall(stream.Keys as DynamoImage) : {};
+    keys = stream?.Keys ? imageToItem(stream.Keys as DynamoImage) : {};
     if (!stream) throw new MappingError('record has no dynamodb section');
     if (eventName !== 'INSERT' && eventName !== 'MODIFY' && eventName !== 'REMOVE') {
       throw new MappingError(`eventName ${JSON.stringify(eventName)} is not INSERT, MODIFY or REMOVE`);
@@ -100,11 +112,62 @@ export function mapStreamRecord(record: DynamoDBRecord): ChangeMapping {
         `${eventName === 'REMOVE' ? 'OldImage' : 'NewImage'} is missing; the stream view type must be NEW_AND_OLD_IMAGES`,
       );
     }
-    const item = unmarshall(image as DynamoImage);
+    const item = imageToItem(image as DynamoImage);
     return { ok: true, rows: rowsOfItem(item, { kind: eventName, seq: changeSeq(sequenceNumber), time }) };
   } catch (error) {
     return { ok: false, quarantine: { reason: reasonOf(error), eventName, keys, sequenceNumber, dt } };
   }
+}
+
+/**
+ * unmarshall, with a fast path for the attribute types events are stored with (S, N, BOOL,
+ * NULL, M, L). Anything else — sets, binaries, numbers beyond the safe integers, malformed
+ * attribute values — goes to the SDK's own converter, so results and errors are the SDK's.
+ */
+function imageToItem(image: DynamoImage): Record<string, unknown> {
+  if (typeof image !== 'object' || image === null || Array.isArray(image)) return unmarshall(image);
+  return attributeMap(image as unknown as Record<string, AttributeValueLike>);
+}
+
+type AttributeValueLike = Record<string, unknown>;
+type AttributeValue = Parameters<typeof convertToNative>[0];
+
+function attributeMap(map: Record<string, AttributeValueLike>): Record<string, unknown> {
+  const item: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(map)) item[key] = attributeValue(value);
+  return item;
+}
+
+function attributeValue(value: AttributeValueLike): unknown {
+  if (typeof value !== 'object' || value === null) return convertToNative(value as unknown as AttributeValue);
+  // The SDK converts the first key whose value is defined; so does this.
+  for (const key in value) {
+    const inner = value[key];
+    if (inner === undefined) continue;
+    switch (key) {
+      case 'S':
+        return inner;
+      case 'N': {
+        const num = Number(inner);
+        if (num <= Number.MAX_SAFE_INTEGER && num >= Number.MIN_SAFE_INTEGER) return num;
+        break;
+      }
+      case 'BOOL':
+        return Boolean(inner);
+      case 'NULL':
+        return null;
+      case 'M':
+        if (typeof inner === 'object' && inner !== null && !Array.isArray(inner)) {
+          return attributeMap(inner as Record<string, AttributeValueLike>);
+        }
+        break;
+      case 'L':
+        if (Array.isArray(inner)) return inner.map((entry) => attributeValue(entry as AttributeValueLike));
+        break;
+    }
+    break;
+  }
+  return convertToNative(value as unknown as AttributeValue);
 }
 
 /** Maps a stored item (plain JS, as DocumentClient returns it) plus change facts to lake rows. Throws MappingError. */
@@ -114,23 +177,24 @@ export function rowsOfItem(item: Record<string, unknown>, change: ChangeFacts): 
     throw new MappingError(`type ${JSON.stringify(type)} is not one of ${EVENT_TYPES.join(', ')}`);
   }
   const eventType = type as EventType;
-  for (const required of [...Object.values(IDENTITY_SOURCE), EVENT_DATE_FIELD[eventType]]) {
+  for (const required of REQUIRED_FIELDS[eventType]) {
     if (item[required] === undefined || item[required] === null) {
       throw new MappingError(`${required} is missing from the ${eventType} item`);
     }
   }
   const dt = partitionDate(change.time);
   const table = lakeTable(LAKE_TABLE_OF_TYPE[eventType]);
-  const rows: LakeRow[] = [{ table: table.name, dt, values: rowValues(table.columns, item, change, {}) }];
+  const rows: LakeRow[] = [{ table: table.name, dt, values: rowValues(columnPlan(table.name, table.columns), item, change, NO_RESULT) }];
   if (eventType === 'drug_test') {
     const results = item.results ?? [];
     if (!Array.isArray(results)) throw new MappingError('results must be a list');
     const resultTable = lakeTable('drug_test_results');
+    const plan = columnPlan(resultTable.name, resultTable.columns);
     results.forEach((entry, index) => {
       if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
         throw new MappingError(`results[${index}] must be a map`);
       }
-      const values = rowValues(resultTable.columns, item, change, entry as Record<string, unknown>, `results[${index}].`);
+      const values = rowValues(plan, item, change, entry as Record<string, unknown>, `results[${index}].`);
       if (values.substance === null) throw new MappingError(`results[${index}].substance is missing`);
       rows.push({ table: resultTable.name, dt, values });
     });
@@ -138,36 +202,68 @@ export function rowsOfItem(item: Record<string, unknown>, change: ChangeFacts): 
   return rows;
 }
 
+const REQUIRED_FIELDS = Object.fromEntries(
+  EVENT_TYPES.map((eventType) => [eventType, [...Object.values(IDENTITY_SOURCE), EVENT_DATE_FIELD[eventType]]]),
+) as Record<EventType, string[]>;
+
+const NO_RESULT: Record<string, unknown> = {};
+
+/** Where one column's value comes from, worked out once per table instead of once per row. */
+interface ColumnSource {
+  column: LakeColumn;
+  from: 'change_kind' | 'change_seq' | 'change_time' | 'item' | 'result';
+  /** Item attribute, or result field, the value is read from. */
+  field: string;
+}
+
+const columnPlans = new Map<LakeTableName, ColumnSource[]>();
+
+function columnPlan(table: LakeTableName, columns: LakeColumn[]): ColumnSource[] {
+  let plan = columnPlans.get(table);
+  if (!plan) {
+    plan = columns.map((column): ColumnSource => {
+      switch (column.name) {
+        case 'change_kind':
+        case 'change_seq':
+        case 'change_time':
+          return { column, from: column.name, field: '' };
+        case 'received_at':
+          return { column, from: 'item', field: 'receivedAt' };
+      }
+      if (column.source.startsWith('results[].')) return { column, from: 'result', field: column.source.slice('results[].'.length) };
+      return { column, from: 'item', field: IDENTITY_SOURCE[column.name] ?? column.source };
+    });
+    columnPlans.set(table, plan);
+  }
+  return plan;
+}
+
 function rowValues(
-  columns: LakeColumn[],
+  plan: ColumnSource[],
   item: Record<string, unknown>,
   change: ChangeFacts,
   result: Record<string, unknown>,
   resultPath = '',
 ): LakeRowValues {
   const values: LakeRowValues = {};
-  for (const column of columns) {
-    switch (column.name) {
+  for (const { column, from, field } of plan) {
+    switch (from) {
       case 'change_kind':
         values[column.name] = change.kind;
-        continue;
+        break;
       case 'change_seq':
         values[column.name] = change.seq;
-        continue;
+        break;
       case 'change_time':
         values[column.name] = change.time;
-        continue;
-      case 'received_at':
-        values[column.name] = typed(column, item.receivedAt, 'receivedAt');
-        continue;
+        break;
+      case 'result':
+        values[column.name] = typed(column, result[field], resultPath === '' ? field : `${resultPath}${field}`);
+        break;
+      case 'item':
+        values[column.name] = typed(column, item[field], field);
+        break;
     }
-    if (column.source.startsWith('results[].')) {
-      const field = column.source.slice('results[].'.length);
-      values[column.name] = typed(column, result[field], `${resultPath}${field}`);
-      continue;
-    }
-    const attribute = IDENTITY_SOURCE[column.name] ?? column.source;
-    values[column.name] = typed(column, item[attribute], attribute);
   }
   return values;
 }
@@ -177,32 +273,42 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** Converts a stored value to the column's lake type; missing → null; wrong type → MappingError naming the field. */
 function typed(column: LakeColumn, value: unknown, field: string): LakeValue {
   if (value === undefined || value === null) return null;
-  const wrong = (expected: string) =>
-    new MappingError(`${field} must be ${expected} for lake column ${column.name} (${column.type}); got ${describe(value)}`);
   const kind: LakeType = column.type;
   switch (kind) {
     case 'STRING':
-      if (typeof value !== 'string') throw wrong('a string');
+      if (typeof value !== 'string') throw wrongValue(column, value, field, 'a string');
       return value;
     case 'INT':
-      if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > 2 ** 31 - 1) throw wrong('a 32-bit integer');
+      if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > 2 ** 31 - 1) throw wrongValue(column, value, field, 'a 32-bit integer');
       return value;
     case 'BOOLEAN':
-      if (typeof value !== 'boolean') throw wrong('a boolean');
+      if (typeof value !== 'boolean') throw wrongValue(column, value, field, 'a boolean');
       return value;
     case 'DATE': {
-      if (typeof value !== 'string' || !ISO_DATE.test(value)) throw wrong('a date written YYYY-MM-DD');
+      if (typeof value !== 'string') throw wrongValue(column, value, field, 'a date written YYYY-MM-DD');
+      const known = dateMillis.get(value);
+      if (known !== undefined) return new Date(known);
+      if (!ISO_DATE.test(value)) throw wrongValue(column, value, field, 'a date written YYYY-MM-DD');
       const date = new Date(`${value}T00:00:00Z`);
-      if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) throw wrong('a calendar date');
+      if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) throw wrongValue(column, value, field, 'a calendar date');
+      if (dateMillis.size >= DAY_CACHE_LIMIT) dateMillis.clear();
+      dateMillis.set(value, date.getTime());
       return date;
     }
     case 'TIMESTAMP': {
-      if (typeof value !== 'string') throw wrong('an ISO timestamp');
+      if (typeof value !== 'string') throw wrongValue(column, value, field, 'an ISO timestamp');
       const time = new Date(value);
-      if (Number.isNaN(time.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) throw wrong('an ISO timestamp');
+      if (Number.isNaN(time.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) throw wrongValue(column, value, field, 'an ISO timestamp');
       return time;
     }
   }
+}
+
+/** Valid DATE strings already checked, with their UTC midnight: each distinct date is parsed once. */
+const dateMillis = new Map<string, number>();
+
+function wrongValue(column: LakeColumn, value: unknown, field: string, expected: string): MappingError {
+  return new MappingError(`${field} must be ${expected} for lake column ${column.name} (${column.type}); got ${describe(value)}`);
 }
 
 /** Describes a bad value without echoing it (it could be anything, even client data). */

@@ -5,7 +5,7 @@
  */
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parquetMetadata, parquetReadObjects, parquetSchema, type SchemaElement } from 'hyparquet';
-import type { LakeRowValues } from './change-records';
+import type { LakeRowValues, LakeValue } from './change-records';
 import type { LakeColumn, LakeTable, LakeType } from './lake-columns';
 
 type WriterSchema = NonNullable<Parameters<typeof parquetWriteBuffer>[0]['schema']>;
@@ -49,21 +49,33 @@ export function encodeLakeParquet(table: LakeTable, rows: LakeRowValues[]): Uint
   return new Uint8Array(buffer);
 }
 
-function columnValues(column: LakeColumn, rows: LakeRowValues[]): (string | number | boolean | Date | null)[] {
-  return rows.map((row) => {
-    const value = row[column.name];
-    if (value === undefined || value === null) return null;
-    const ok =
-      column.type === 'STRING'
-        ? typeof value === 'string'
-        : column.type === 'INT'
-          ? typeof value === 'number' && Number.isInteger(value)
-          : column.type === 'BOOLEAN'
-            ? typeof value === 'boolean'
-            : value instanceof Date && !Number.isNaN(value.getTime());
-    if (!ok) throw new Error(`encodeLakeParquet: column ${column.name} (${column.type}) got a ${typeof value}`);
-    return value;
-  });
+/** The check each lake type's values must pass; chosen once per column, not once per value. */
+const ACCEPTS: Record<LakeType, (value: LakeValue) => boolean> = {
+  STRING: (value) => typeof value === 'string',
+  INT: (value) => typeof value === 'number' && Number.isInteger(value),
+  BOOLEAN: (value) => typeof value === 'boolean',
+  DATE: isValidDate,
+  TIMESTAMP: isValidDate,
+};
+
+function isValidDate(value: LakeValue): boolean {
+  return value instanceof Date && !Number.isNaN(value.getTime());
+}
+
+function columnValues(column: LakeColumn, rows: LakeRowValues[]): LakeValue[] {
+  const accepts = ACCEPTS[column.type];
+  const name = column.name;
+  const values: LakeValue[] = new Array(rows.length);
+  for (let index = 0; index < rows.length; index += 1) {
+    const value = rows[index][name];
+    if (value === undefined || value === null) {
+      values[index] = null;
+      continue;
+    }
+    if (!accepts(value)) throw new Error(`encodeLakeParquet: column ${name} (${column.type}) got a ${typeof value}`);
+    values[index] = value;
+  }
+  return values;
 }
 
 /** Decodes a lake Parquet file to row objects (DATE and TIMESTAMP as Date, INT as number). */
