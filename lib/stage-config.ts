@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { clinicIdField } from '../lambdas/core/event-schema';
 import { funderProfileSchema } from '../lambdas/core/funder-profile';
 import { DEFAULT_INGEST_SETTINGS } from '../lambdas/core/settings';
 import { DEFAULT_FUNDERS_FILE, describeProfilePath, readFundersFile, redirectMailToTopic } from './funders-file';
@@ -20,7 +21,8 @@ export type StageName = (typeof STAGES)[number];
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date written YYYY-MM-DD' });
-const clinicId = z.string().regex(/^[a-z0-9-]{2,40}$/, { error: 'clinic ids are 2-40 characters of a-z, 0-9 and -' });
+/** Director groups `clinic:<id>`: the contract's clinic id rule (`all` is reserved for the network view). */
+const clinicId = clinicIdField();
 
 /** A recurring EventBridge Scheduler expression, checked field by field (lib/schedule-expression.ts). */
 const scheduleExpression = z.string().check((ctx) => {

@@ -58,7 +58,10 @@ function describeType(property: Record<string, unknown>): string {
   if (property.type === 'string') {
     const parts = ['string'];
     if (property.minLength !== undefined || property.maxLength !== undefined) parts.push(`${property.minLength ?? 0}–${property.maxLength} chars`);
-    if (property.pattern) parts.push(`\`${property.pattern}\``);
+    // Several patterns (zod puts the second and later into allOf) must all match.
+    const patterns = [property.pattern, ...((property.allOf as Record<string, unknown>[] | undefined) ?? []).map((part) => part.pattern)];
+    const shown = patterns.filter((pattern) => typeof pattern === 'string').map((pattern) => `\`${pattern}\``);
+    if (shown.length > 0) parts.push(shown.join(' and '));
     if (property.default !== undefined) parts.push(`(default \`${property.default}\`)`);
     return parts.join(' ');
   }

@@ -7,13 +7,14 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CLINIC_GROUP_PREFIX } from '../../lambdas/core/dashboard-view';
+import { clinicIdField } from '../../lambdas/core/event-schema';
 import { localPath } from './paths';
 
 const directorsSchema = z.record(
   z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, { error: 'director names use letters, digits and . _ @ -' }),
   z.strictObject({
     key: z.string().min(16, { error: 'a director key must be at least 16 characters' }),
-    clinics: z.array(z.string().regex(/^[a-z0-9-]{2,40}$/)).min(1, { error: 'a director needs at least one clinic' }),
+    clinics: z.array(clinicIdField()).min(1, { error: 'a director needs at least one clinic' }),
   }),
 );
 export type LocalDirectors = z.infer<typeof directorsSchema>;

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { clinicIdProblem } from '../../lambdas/core/event-schema';
 import { localPath } from './paths';
 
 export function pseudonymKeyPath(): string {
@@ -22,8 +23,6 @@ export interface LocalSecrets {
   credentials: Record<string, string>;
 }
 
-const CLINIC_ID = /^[a-z0-9-]{2,40}$/;
-
 /** Creates what is missing (key file, a key per clinic given) and keeps what exists. */
 export function ensureLocalSecrets(clinicIds: readonly string[] = []): LocalSecrets {
   const pseudonymKeyFile = pseudonymKeyPath();
@@ -39,7 +38,8 @@ export function ensureLocalSecrets(clinicIds: readonly string[] = []): LocalSecr
   const credentials = readCredentials(credentialsFile);
   const missing = clinicIds.filter((clinicId) => !(clinicId in credentials));
   for (const clinicId of missing) {
-    if (!CLINIC_ID.test(clinicId)) throw new Error(`clinic id "${clinicId}" must be 2-40 characters of a-z, 0-9 and -`);
+    const problem = clinicIdProblem(clinicId, 'clinic id');
+    if (problem) throw new Error(problem);
     credentials[clinicId] = `iop_${randomBytes(24).toString('base64url')}`;
   }
   if (missing.length > 0 || !existsSync(credentialsFile)) {

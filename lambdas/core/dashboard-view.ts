@@ -4,6 +4,7 @@
  * every network view through small-cell suppression. Pure: the handler does the I/O.
  */
 import { SuppressionInputError, suppressTable, type TableRow } from './suppression';
+import { RESERVED_CLINIC_ID } from './event-schema';
 import { DEFAULT_METRIC_SETTINGS } from './settings';
 import {
   ALL,
@@ -47,7 +48,15 @@ export function viewerFromClaims(claims: Record<string, unknown> | undefined): V
         .replace(/^\[|\]$/g, '')
         .split(/[\s,]+/)
         .filter(Boolean);
-  const clinics = [...new Set(groups.filter((group) => group.startsWith(CLINIC_GROUP_PREFIX)).map((group) => group.slice(CLINIC_GROUP_PREFIX.length)))];
+  // `clinic:all` is not a clinic: `all` is the network scope every director may see anyway (reserved in the contract).
+  const clinics = [
+    ...new Set(
+      groups
+        .filter((group) => group.startsWith(CLINIC_GROUP_PREFIX))
+        .map((group) => group.slice(CLINIC_GROUP_PREFIX.length))
+        .filter((clinic) => clinic !== RESERVED_CLINIC_ID),
+    ),
+  ];
   const name = String(claims['cognito:username'] ?? claims.email ?? claims.sub ?? 'unknown');
   if (clinics.length === 0) {
     throw new DashboardAccessError(`user ${name} belongs to no clinic group (clinic:<id>); ask an administrator to add one`, 403);

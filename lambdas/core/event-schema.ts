@@ -100,6 +100,41 @@ const identifier = (max: number, what: string) =>
     .max(max, { error: `must be at most ${max} characters` })
     .regex(/^[A-Za-z0-9._:-]+$/, { error: `${what} may use only letters, digits and . _ : -` });
 
+/**
+ * Clinic ids: the one rule, shared by the contract, clinic keys, director groups and
+ * stage config. `all` is reserved: every metric's network-wide rows have `scope = 'all'`
+ * (NETWORK_SCOPE in metrics-document.ts), so a clinic called `all` would be mixed into
+ * the network figures and shown to every director.
+ */
+export const CLINIC_ID_PATTERN = /^[a-z0-9-]{2,40}$/;
+export const RESERVED_CLINIC_ID = 'all';
+const CLINIC_ID_RULE = `2-40 characters of a-z, 0-9 and -, not ${JSON.stringify(RESERVED_CLINIC_ID)}`;
+const RESERVED_MESSAGE =
+  `must not be ${JSON.stringify(RESERVED_CLINIC_ID)} (got ${JSON.stringify(RESERVED_CLINIC_ID)}): that id is reserved for the network-wide rows of every metric ` +
+  `(scope ${JSON.stringify(RESERVED_CLINIC_ID)}); give the clinic another id (${CLINIC_ID_RULE}), e.g. its name`;
+
+export const clinicIdSchema = z
+  .string()
+  .regex(CLINIC_ID_PATTERN, { error: `must be ${CLINIC_ID_RULE}` })
+  // A second pattern, not a refine, so the published JSON Schema carries the reservation too.
+  .regex(new RegExp(`^(?!${RESERVED_CLINIC_ID}$)`), { error: RESERVED_MESSAGE });
+
+/** Why `value` cannot be a clinic id, naming the field and the fix; undefined when it can. */
+export function clinicIdProblem(value: string, field = 'clinicId'): string | undefined {
+  const parsed = clinicIdSchema.safeParse(value);
+  if (parsed.success) return undefined;
+  const message = parsed.error.issues[0].message;
+  return value === RESERVED_CLINIC_ID ? `${field} ${message}` : `${field} ${JSON.stringify(value)} ${message}`;
+}
+
+/** A clinic id in configuration (director groups, funder profiles, local directors): errors say `<field> "<value>" …`. */
+export function clinicIdField(field = 'clinic id') {
+  return z.string().check((ctx) => {
+    const problem = clinicIdProblem(ctx.value, field);
+    if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
+  });
+}
+
 const minutes = (min: number) => z.int({ error: 'must be a whole number of minutes' }).min(min).max(600);
 
 const eventType = <T extends EventType>(type: T) => z.literal(type).meta({ description: 'Event type; selects the fields below.' });
@@ -115,10 +150,9 @@ const commonFields = {
     .max(1_000_000)
     .default(1)
     .meta({ description: 'Starts at 1; send the same eventId with a higher version to correct an event.' }),
-  clinicId: z
-    .string()
-    .regex(/^[a-z0-9-]{2,40}$/, { error: 'must be 2-40 characters of a-z, 0-9 and -' })
-    .meta({ description: "The sending clinic; must match the caller's credentials." }),
+  clinicId: clinicIdSchema.meta({
+    description: `The sending clinic; must match the caller's credentials. ${JSON.stringify(RESERVED_CLINIC_ID)} is reserved (it names the network-wide rows of every metric).`,
+  }),
   clientId: z
     .string()
     .min(1, { error: 'must not be empty' })

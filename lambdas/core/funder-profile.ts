@@ -3,6 +3,7 @@
  * periods (`2026-Q2`, `2026-05`): parsing, the last complete period in a time zone.
  */
 import * as z from 'zod';
+import { clinicIdField } from './event-schema';
 
 /** Report sections a funder may ask for; the methods appendix is always included. */
 export const REPORT_SECTIONS = [
@@ -34,6 +35,8 @@ const schedulerCron = z.string().check((ctx) => {
   if (problem) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
 });
 
+const clinicList = z.array(clinicIdField()).min(1).max(8);
+
 export const funderProfileSchema = z.strictObject({
   id: z.string().regex(slug, { error: 'funder profile id must be 2-40 characters of a-z, 0-9 and -' }),
   name: z.string().min(1).max(120),
@@ -42,7 +45,14 @@ export const funderProfileSchema = z.strictObject({
    * named clinic side by side. A combined figure for a subset of clinics is not offered: it would
    * have to be recomputed outside the metric SQL (see docs/adr/0080).
    */
-  clinics: z.union([z.literal('all'), z.array(z.string().regex(slug, { error: 'clinic ids are 2-40 characters of a-z, 0-9 and -' })).min(1).max(8)]),
+  clinics: z.union([z.literal('all'), clinicList], {
+    // A union only says "Invalid input"; name what is wrong inside the list instead.
+    error: (issue) => {
+      if (!Array.isArray(issue.input)) return 'must be "all" (the whole network) or a list of clinic ids';
+      const inList = issue.code === 'invalid_union' ? issue.errors[1]?.[0] : undefined;
+      return inList ? `${inList.path.length > 0 ? `[${inList.path.join('.')}] ` : ''}${inList.message}` : undefined;
+    },
+  }),
   /** Restricts every metric to one program (track); omitted = all programs. */
   programId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/).optional(),
   sections: z.array(z.enum(REPORT_SECTIONS)).min(1).default([...REPORT_SECTIONS]),

@@ -1,5 +1,7 @@
 import { EVENT_EXAMPLES } from '../../lambdas/core/event-examples';
-import { EVENT_TYPES, eventDate, eventSchema, latestAcceptableDate } from '../../lambdas/core/event-schema';
+import { clinicIdProblem, EVENT_TYPES, eventDate, eventSchema, latestAcceptableDate, RESERVED_CLINIC_ID } from '../../lambdas/core/event-schema';
+import { NETWORK_SCOPE } from '../../lambdas/core/metrics-document';
+import { describeIssues } from '../../lambdas/core/validation-errors';
 
 const base = { eventId: 'e-1', clinicId: 'riverside', clientId: 'MRN-1', episodeId: 'E1' };
 const session = { ...base, type: 'attendance', sessionDate: '2026-03-09', sessionType: 'group', status: 'attended', scheduledMinutes: 180, attendedMinutes: 170 };
@@ -20,6 +22,31 @@ describe('event contract v1', () => {
     const parsed = eventSchema.parse({ ...withoutVersion, levelOfCare: undefined });
     expect(parsed.version).toBe(1);
     expect(parsed.type === 'enrollment' && parsed.levelOfCare).toBe('2.1');
+  });
+
+  it('should reserve the clinic id "all", the scope of every metric\'s network-wide rows, naming field, value and fix', () => {
+    // Act
+    const result = eventSchema.safeParse({ ...session, clinicId: 'all' });
+
+    // Assess
+    expect(RESERVED_CLINIC_ID).toBe(NETWORK_SCOPE);
+    expect(result.success).toBe(false);
+    const errors = result.success ? [] : describeIssues(result.error.issues, 'events[0]', { ...session, clinicId: 'all' });
+    expect(errors).toEqual([
+      {
+        path: 'events[0].clinicId',
+        message: expect.stringMatching(/^must not be "all" \(got "all"\): that id is reserved for the network-wide rows of every metric .*give the clinic another id/),
+      },
+    ]);
+    // Only the exact word is reserved.
+    for (const clinicId of ['all-saints', 'allston', 'mall', 'al']) expect(issuesOf({ ...session, clinicId })).toEqual([]);
+  });
+
+  it('should explain a bad clinic id in configuration with the field and value', () => {
+    // Act / Assess
+    expect(clinicIdProblem('all', 'clinics[1]')).toMatch(/^clinics\[1\] must not be "all" \(got "all"\)/);
+    expect(clinicIdProblem('Harbor View')).toBe('clinicId "Harbor View" must be 2-40 characters of a-z, 0-9 and -, not "all"');
+    expect(clinicIdProblem('harbor-view')).toBeUndefined();
   });
 
   it('should reject unknown fields so names and free text cannot slip in', () => {

@@ -104,4 +104,10 @@ describe('funderProfileSchema', () => {
     );
     expect(() => parseFunderProfiles([PROFILE, PROFILE])).toThrow('1.id: duplicate funder profile id "state-sor"');
   });
+
+  it('should take "all" as the whole network but refuse it as one clinic of a list', () => {
+    // Act / Assess
+    expect(parseFunderProfiles([PROFILE])[0].clinics).toBe('all');
+    expect(() => parseFunderProfiles([{ ...PROFILE, clinics: ['harbor-view', 'all'] }])).toThrow(/0\.clinics: \[1\] clinic id must not be "all" \(got "all"\)/);
+  });
 });

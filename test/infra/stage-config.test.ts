@@ -158,7 +158,14 @@ describe('stage config', () => {
     // Act / Assess
     expect(loadStageConfig('dev', { clinics: 'harbor-view, riverside,harbor-view' }, {}).dashboard.clinicIds).toEqual(['harbor-view', 'riverside']);
     expect(loadStageConfig('dev', { clinics: ['harbor-view'] }, {}).dashboard.clinicIds).toEqual(['harbor-view']);
-    expect(() => loadStageConfig('dev', { clinics: 'Harbor View' }, {})).toThrow(/dashboard\.clinicIds\.0: clinic ids are 2-40 characters/);
+    expect(() => loadStageConfig('dev', { clinics: 'Harbor View' }, {})).toThrow(/dashboard\.clinicIds\.0: clinic id "Harbor View" must be 2-40 characters/);
+  });
+
+  it('should refuse a director group for a clinic called "all", the network scope of every metric', () => {
+    // Act / Assess
+    expect(() => loadStageConfig('dev', { clinics: 'harbor-view,all' }, {})).toThrow(
+      /dashboard\.clinicIds\.1: clinic id must not be "all" \(got "all"\): that id is reserved for the network-wide rows .*give the clinic another id/,
+    );
   });
 
   it('should derive a per-account hosted UI prefix, accept an override and refuse reserved words', () => {

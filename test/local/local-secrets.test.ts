@@ -38,5 +38,6 @@ describe('ensureLocalSecrets', () => {
 
   it('should refuse a clinic id the contract would refuse', () => {
     expect(() => ensureLocalSecrets(['River Side'])).toThrow(/clinic id "River Side" must be 2-40 characters/);
+    expect(() => ensureLocalSecrets(['all'])).toThrow(/clinic id must not be "all" \(got "all"\): that id is reserved/);
   });
 });
