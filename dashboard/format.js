@@ -47,3 +47,8 @@ export function hours(value) {
   if (value === null || value === undefined) return SUPPRESSED;
   return `${Number(value).toFixed(1)} h`;
 }
+
+export function days(value) {
+  if (value === null || value === undefined) return SUPPRESSED;
+  return `${value} days`;
+}

@@ -1,7 +1,7 @@
 // The dashboard's panels, each built from the metrics API's view of one filter. A panel
 // shows what the API sent and nothing it computed itself, apart from picking rows.
 import { barChart, legend, PALETTE, stepCurveChart } from './charts.js';
-import { count, decimal, hours, interval, percent, points, range, text } from './format.js';
+import { count, days, decimal, hours, interval, percent, points, range, text } from './format.js';
 import { dataTable, el } from './tables.js';
 
 const ESTIMAND_LABEL = { not_dropped_out: 'Not dropped out', in_treatment: 'Still in treatment' };
@@ -91,7 +91,6 @@ export function overviewPanel(view) {
     );
   }
   const completion = (rowsOf(view, 'completion') ?? []).find((row) => row.reason === 'completed');
-  const tedsCompleted = view.benchmarks.dischargeShares.completed;
   tiles.push(
     tile({
       key: 'completion',
@@ -100,7 +99,8 @@ export function overviewPanel(view) {
       display: percent(completion?.share),
       lower: completion?.share_ci_lower ?? null,
       upper: completion?.share_ci_upper ?? null,
-      benchmark: `TEDS national: ${percent(completion?.teds_share ?? tedsCompleted)}`,
+      // Benchmarks come from completion.sql: the row's own column, else the network rows' (a clinic without discharges).
+      benchmark: `TEDS national: ${percent(completion?.teds_share ?? view.benchmarks.dischargeShares.completed)}`,
     }),
   );
   const los = (rowsOf(view, 'completion') ?? []).find((row) => row.reason === 'all');
@@ -109,8 +109,8 @@ export function overviewPanel(view) {
       key: 'median-los',
       label: 'Median length of stay',
       value: los?.los_median_days ?? null,
-      display: los?.los_median_days === null || los?.los_median_days === undefined ? '—' : `${los.los_median_days} days`,
-      benchmark: `TEDS national: ${view.benchmarks.medianLengthOfStayDays.all} days`,
+      display: days(los?.los_median_days),
+      benchmark: `TEDS national: ${days(los?.teds_median_los_days ?? view.benchmarks.medianLengthOfStayDays.all)}`,
     }),
   );
   const abstinence = (rowsOf(view, 'abstinence') ?? []).find((row) => row.target === 'any');

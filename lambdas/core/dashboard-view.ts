@@ -64,12 +64,34 @@ export function viewerFromClaims(claims: Record<string, unknown> | undefined): V
   return { name, clinics: clinics.sort() };
 }
 
-/** TEDS-D 2004 IOP discharges (n = 114,440), shown beside clinic figures (METRICS.md §7). */
-export const TEDS_BENCHMARKS = {
-  source: 'TEDS-D 2004, intensive outpatient discharges (n = 114,440)',
-  dischargeShares: { completed: 0.377, transferred: 0.179, dropped_out: 0.232, terminated: 0.14, other: 0.072 },
-  medianLengthOfStayDays: { all: 41, completers: 50, dropouts: 26 },
-} as const;
+/**
+ * The national benchmark shown beside clinic figures (METRICS.md §7). Its figures are
+ * written once, in queries/metrics/completion.sql (`teds_share`, `teds_median_los_days`
+ * per reason); a view reads them from the network rows of the document, because a
+ * clinic without discharges has no completion rows of its own. Published constants,
+ * not data about anyone, so they are never suppressed.
+ */
+export interface Benchmarks {
+  /** The citation, for captions. */
+  source: string;
+  /** completion.sql `reason` → TEDS share of discharges (0–1). */
+  dischargeShares: Record<string, number>;
+  /** completion.sql `reason` → TEDS median length of stay (days). */
+  medianLengthOfStayDays: Record<string, number>;
+}
+
+export const TEDS_SOURCE = 'TEDS-D 2004, intensive outpatient discharges (n = 114,440)';
+const BENCHMARK_METRIC = 'completion';
+
+export function benchmarksFrom(document: Pick<MetricsDocument, 'metrics'>): Benchmarks {
+  const benchmarks: Benchmarks = { source: TEDS_SOURCE, dischargeShares: {}, medianLengthOfStayDays: {} };
+  for (const row of document.metrics[BENCHMARK_METRIC] ?? []) {
+    if (row.scope !== NETWORK_SCOPE || typeof row.reason !== 'string') continue;
+    if (typeof row.teds_share === 'number') benchmarks.dischargeShares[row.reason] = row.teds_share;
+    if (typeof row.teds_median_los_days === 'number') benchmarks.medianLengthOfStayDays[row.reason] = row.teds_median_los_days;
+  }
+  return benchmarks;
+}
 
 export interface DashboardRequest {
   clinic?: string;
@@ -94,7 +116,7 @@ export interface DashboardView {
   disclosure: Disclosure;
   metrics: Record<string, MetricRow[]>;
   dataQuality: { lateAfterDays: number; rejectedEvents: number | null; refreshedAt: string; scope: ScopeQuality | null };
-  benchmarks: typeof TEDS_BENCHMARKS;
+  benchmarks: Benchmarks;
   followUpTarget: number;
 }
 
@@ -191,7 +213,7 @@ export function dashboardView(
       refreshedAt: document.generatedAt,
       scope: quality.scopes.find((scope) => scope.scope === clinic) ?? null,
     },
-    benchmarks: TEDS_BENCHMARKS,
+    benchmarks: benchmarksFrom(document),
     followUpTarget: DEFAULT_METRIC_SETTINGS.followUpTarget,
   };
 }

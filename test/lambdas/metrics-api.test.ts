@@ -99,7 +99,22 @@ describe('metrics API Lambda (S3 API server, materialised fixture metrics)', () 
     expect(view.disclosure).toMatchObject({ view: 'clinic', smallCountsSuppressed: false });
     expect(view.disclosure.label).toMatch(/Internal/);
     expect(view.dataQuality.scope?.scope).toBe('clinic-a');
-    expect(view.benchmarks.dischargeShares.completed).toBe(0.377);
+  });
+
+  it('should carry the TEDS benchmark of completion.sql (its network rows) into every view, with no copy elsewhere', async () => {
+    // Act
+    const clinic = (await call('clinic:clinic-a', '/v1/dashboard', { clinic: 'clinic-a' })).body as DashboardView;
+    const network = (await call('clinic:clinic-a', '/v1/dashboard', { clinic: 'all' })).body as DashboardView;
+
+    // Assess: the figures are the SQL's columns, published constants the network view does not suppress
+    const fromSql = (column: string) =>
+      Object.fromEntries(network.metrics.completion.filter((row) => typeof row[column] === 'number').map((row) => [row.reason, row[column]]));
+    expect(clinic.benchmarks.dischargeShares).toEqual(fromSql('teds_share'));
+    expect(clinic.benchmarks.medianLengthOfStayDays).toEqual(fromSql('teds_median_los_days'));
+    expect(network.benchmarks).toEqual(clinic.benchmarks);
+    // TEDS-D 2004 IOP discharges, as published (completion 37.7%, median stay 41 days)
+    expect(clinic.benchmarks.dischargeShares.completed).toBe(0.377);
+    expect(clinic.benchmarks.medianLengthOfStayDays.all).toBe(41);
   });
 
   it('should show a small clinic its own small counts', async () => {
