@@ -1,7 +1,8 @@
 /**
  * Benchmark 5, Lambda bundles: every lambdas/<name>/handler.ts bundled with esbuild as the
- * stack bundles it (lib/handler-function.ts: CJS, minified, target node24, source maps
- * without sources, AWS SDK external), its size against the 500 KB target, the inputs
+ * stack bundles it (the one definition in lib/bundling/lambda-bundling.ts: CJS, minified,
+ * target node24, source maps without sources, AWS SDK external, the dependency shims), its
+ * size against the 500 KB target, the inputs
  * that weigh most, and init time: requiring the bundle in a fresh node process (median
  * of 5) against requiring an empty module the same way.
  */
@@ -10,6 +11,7 @@ import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { RUNTIME_ENV } from '../lambdas/core/runtime-env';
+import { esbuildOptions } from '../lib/bundling/lambda-bundling';
 import { formatBytes, median, ratio } from './measure';
 import type { ResultTable } from './table';
 
@@ -57,20 +59,7 @@ export async function runBundlesBenchmark(projectRoot: string, log: (line: strin
   const bundles: BundleResult[] = [];
   for (const handler of handlers) {
     const outfile = join(outDir, handler, 'index.js');
-    const result = await build({
-      entryPoints: [join(projectRoot, 'lambdas', handler, 'handler.ts')],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node24',
-      minify: true,
-      sourcemap: true,
-      sourcesContent: false,
-      external: ['@aws-sdk/*'],
-      metafile: true,
-      logLevel: 'silent',
-    });
+    const result = await build({ ...esbuildOptions(join(projectRoot, 'lambdas', handler, 'handler.ts'), outfile), metafile: true, logLevel: 'silent' });
     const bytes = statSync(outfile).size;
     const init = median(Array.from({ length: INIT_RUNS }, () => requireMilliseconds(outfile)));
     bundles.push({

@@ -1,6 +1,6 @@
 /**
  * A project Lambda with the house defaults: Node 24 on ARM, a local esbuild bundle
- * (CommonJS, minified, source maps), its own KMS-encrypted log group with retention,
+ * (lib/bundling/lambda-bundling.ts: CommonJS, minified, source maps), its own KMS-encrypted log group with retention,
  * structured JSON logs, optional X-Ray tracing.
  */
 import * as path from 'node:path';
@@ -8,9 +8,10 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type ICommandHooks, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { cdkBundling } from './bundling/lambda-bundling';
 import type { StageConfig } from './stage-config';
 
 export const PROJECT_ROOT = path.join(__dirname, '..');
@@ -76,17 +77,8 @@ export class HandlerFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.CJS,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // The Node 24 runtime ships AWS SDK v3; bundling it again would only grow cold starts.
-        externalModules: ['@aws-sdk/*'],
-        forceDockerBundling: false,
-        commandHooks: props.commandHooks,
-      },
+      // One bundling definition for the stack and the bundle benchmark (lib/bundling/lambda-bundling.ts).
+      bundling: cdkBundling(props.commandHooks),
     });
   }
 }

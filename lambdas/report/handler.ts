@@ -64,3 +64,7 @@ async function report(event: ReportEvent): Promise<ReportResult> {
 }
 
 export const handler = middy<ReportEvent, ReportResult>(report);
+
+// The renderer the handler already bundles, exported so tests can draw a PDF with the deployed
+// artefact itself (test/infra/reports.test.ts): proof that its font engine and shims work.
+export { renderPdf } from './render-pdf';

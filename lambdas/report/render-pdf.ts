@@ -3,14 +3,13 @@
  * (paragraphs, tables, vector charts), "page n of N" footers. Runs the same in a Lambda.
  */
 import { join } from 'node:path';
+// An import, so esbuild bundles pdfkit's ES build and drops its unused code (ADR 0110). That build
+// reads import.meta.url at load: lib/bundling/lambda-bundling.ts gives CommonJS bundles one (ADR 0085).
+import PDFDocument from 'pdfkit';
 import type { ReportModel, ReportSectionContent } from '../core/report-content';
 import { drawChart } from './pdf-charts';
 import { drawTable } from './pdf-table';
 import { contentWidth, ensureSpace, FONT, fontDirectory, INK, PAGE, TEXT, type Pdf } from './pdf-layout';
-
-// require, not import: bundlers then pick pdfkit's CommonJS build. Its ESM build reads
-// import.meta.url at load, which is empty in the Lambda's CommonJS bundle (crash at cold start).
-const PDFDocument = require('pdfkit') as typeof import('pdfkit');
 
 export async function renderPdf(model: ReportModel): Promise<Buffer> {
   const fonts = fontDirectory();

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -7,7 +7,6 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { buildSync } from 'esbuild';
 import { funderProfileSchema, type FunderProfile, type FunderProfileInput } from '../../lambdas/core/funder-profile';
 import { Reports, type ReportsProps } from '../../lib/reports';
 import { loadStageConfig } from '../../lib/stage-config';
@@ -169,35 +168,62 @@ describe('Reports construct', () => {
     expect(() => synth({ profiles: [PROFILES[0], PROFILES[0]] })).toThrow('duplicate funder profile id "state-sor"');
   });
 
-  it('should bundle the handler with its fonts and query files, and the bundled PDF code should render', () => {
+  it('should bundle the handler with its fonts and query files, and the deployed bundle itself should render non-Latin-1 text in the shipped fonts', () => {
     // Prepare
     const { app, template } = synth({}, true);
     const assembly = app.synth();
     const [fn] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } })) as { Properties: { Code: { S3Key: string } } }[];
     const assetDir = path.join(assembly.directory, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
-
-    // Act: the Lambda bundle loads (middy, pdfkit, SDK clients at module scope) outside the source tree.
-    execFileSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(assetDir, 'index.js'))})`], {
-      env: { ...process.env, AWS_REGION: 'us-east-1', NODE_PATH: path.join(ROOT, 'node_modules') },
-    });
-
-    // Assess
-    expect(existsSync(path.join(assetDir, 'fonts', 'DejaVuSans.ttf'))).toBe(true);
-    expect(existsSync(path.join(assetDir, 'fonts', 'DejaVuSans-Bold.ttf'))).toBe(true);
-    expect(existsSync(path.join(assetDir, 'fonts', 'LICENSE.txt'))).toBe(true);
-    expect(readdirSync(path.join(assetDir, 'queries', 'metrics'))).toContain('outcomes.sql');
-
-    // Act: the renderer, bundled the same way (CommonJS, minified), draws a PDF with ≥ from the shipped fonts.
     const dir = mkdtempSync(path.join(tmpdir(), 'report-bundle-'));
+    // Beyond Latin-1: ≥ – − Δ (the report's own), Latin Extended, Vietnamese, Greek, Cyrillic.
+    const title = 'Fundacja Łódź — Quỹ Hà Nội';
+    const paragraph = 'weeks with ≥ 9 h; Δ −3.2 pp (2.1–4.0); Ωμέγα; Привет, мир';
+    const model = {
+      funder: { id: 'f', name: title },
+      period: { label: '2026-Q2', kind: 'quarter', start: '2026-04-01', end: '2026-06-30', asOf: '2026-06-30' },
+      cohort: { from: '2025-07-01', to: '2026-06-30' },
+      units: [{ id: 'all', label: 'All clinics' }],
+      generatedAt: '2026-07-01T00:00:00.000Z',
+      softwareVersion: '0',
+      suppressionMaxCount: 10,
+      sections: [
+        {
+          id: 'methods',
+          title: 'Methods',
+          blocks: [
+            { type: 'paragraph', text: paragraph },
+            { type: 'chart', chart: { type: 'bars', id: 'mix', title: 'Discharge mix', categories: ['Completed', 'Dropped out'], groups: [{ label: 'Network', values: [0.6, 0.4] }], note: 'Share of discharges.' } },
+          ],
+        },
+      ],
+    };
+
     try {
-      buildSync({ entryPoints: [path.join(ROOT, 'lambdas/report/render-pdf.ts')], bundle: true, platform: 'node', format: 'cjs', minify: true, target: 'node20', outfile: path.join(dir, 'index.js'), external: ['@aws-sdk/*'], logLevel: 'silent' });
-      cpSync(path.join(assetDir, 'fonts'), path.join(dir, 'fonts'), { recursive: true });
-      const model = { funder: { id: 'f', name: 'Funder' }, period: { label: '2026-Q2', kind: 'quarter', start: '2026-04-01', end: '2026-06-30', asOf: '2026-06-30' }, cohort: { from: '2025-07-01', to: '2026-06-30' }, units: [{ id: 'all', label: 'All clinics' }], generatedAt: '2026-07-01T00:00:00.000Z', softwareVersion: '0', suppressionMaxCount: 10, sections: [{ id: 'methods', title: 'Methods', blocks: [{ type: 'paragraph', text: 'weeks with ≥ 9 h' }] }] };
-      writeFileSync(path.join(dir, 'run.cjs'), `require('./index.js').renderPdf(${JSON.stringify(model)}).then((pdf) => require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'out.pdf'))}, pdf))`);
-      execFileSync(process.execPath, [path.join(dir, 'run.cjs')], { cwd: tmpdir() });
+      // Act: the Lambda bundle as deployed (index.js beside its fonts/) loads outside the source tree and draws a PDF.
+      const script = path.join(dir, 'run.cjs');
+      writeFileSync(
+        script,
+        `require(${JSON.stringify(path.join(assetDir, 'index.js'))}).renderPdf(${JSON.stringify(model)})` +
+          `.then((pdf) => require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'out.pdf'))}, pdf))`,
+      );
+      const env: NodeJS.ProcessEnv = { ...process.env, AWS_REGION: 'us-east-1', NODE_PATH: path.join(ROOT, 'node_modules') };
+      delete env.REPORT_FONT_DIR;
+      execFileSync(process.execPath, [script], { cwd: tmpdir(), env });
+      const text = execFileSync('pdftotext', ['-enc', 'UTF-8', path.join(dir, 'out.pdf'), '-']).toString('utf8');
+      const fonts = execFileSync('pdffonts', [path.join(dir, 'out.pdf')]).toString('utf8');
 
       // Assess
-      expect(execFileSync('pdftotext', [path.join(dir, 'out.pdf'), '-']).toString()).toContain('weeks with ≥ 9 h');
+      expect(existsSync(path.join(assetDir, 'fonts', 'DejaVuSans.ttf'))).toBe(true);
+      expect(existsSync(path.join(assetDir, 'fonts', 'DejaVuSans-Bold.ttf'))).toBe(true);
+      expect(existsSync(path.join(assetDir, 'fonts', 'LICENSE.txt'))).toBe(true);
+      expect(readdirSync(path.join(assetDir, 'queries', 'metrics'))).toContain('outcomes.sql');
+      expect(text).toContain(title);
+      expect(text).toContain(paragraph);
+      expect(text).toContain('Discharge mix');
+      // Both DejaVu faces embedded as subset TrueType with a ToUnicode map; nothing else (no Helvetica).
+      const embedded = fonts.split('\n').slice(2).filter((line) => line.trim() !== '');
+      expect(embedded.map((line) => line.split(/\s+/)[0].replace(/^[A-Z]{6}\+/, '')).sort()).toEqual(['DejaVuSans', 'DejaVuSans-Bold']);
+      for (const line of embedded) expect(line).toMatch(/CID TrueType\s+Identity-H\s+yes yes yes/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
