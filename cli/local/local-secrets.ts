@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { clinicIdProblem } from '../../lambdas/core/event-schema';
+import { issueClinicKey } from '../../lambdas/core/clinic-key-issue';
 import { localPath } from './paths';
 
 export function pseudonymKeyPath(): string {
@@ -38,9 +38,7 @@ export function ensureLocalSecrets(clinicIds: readonly string[] = []): LocalSecr
   const credentials = readCredentials(credentialsFile);
   const missing = clinicIds.filter((clinicId) => !(clinicId in credentials));
   for (const clinicId of missing) {
-    const problem = clinicIdProblem(clinicId, 'clinic id');
-    if (problem) throw new Error(problem);
-    credentials[clinicId] = `iop_${randomBytes(24).toString('base64url')}`;
+    credentials[clinicId] = issueClinicKey(clinicId).key;
   }
   if (missing.length > 0 || !existsSync(credentialsFile)) {
     const temporary = `${credentialsFile}.${process.pid}.tmp`;

@@ -1,11 +1,13 @@
 /**
  * How clinic API keys are stored: only a SHA-256 hash of each key, so a copy of
  * the table (or a backup) does not let anyone send data as a clinic. The CDK
- * table and the credentials adapter both read these names.
+ * table, the credentials adapter and `iop-outcomes clinic-key` all read these names.
+ * Kept free of zod (the authorizer bundles this file): issuing, which validates the
+ * clinic id, is in clinic-key-issue.ts.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
-/** DynamoDB table of clinic keys: partition key `keyHash` (S) → `clinicId` (S), `status` (S). */
+/** DynamoDB table of clinic keys: partition key `keyHash` (S) → `clinicId` (S), `status` (S), optional `expiresAt` (S). */
 export const CLINIC_KEYS_TABLE_KEY = { partitionKey: 'keyHash' } as const;
 
 export const CLINIC_KEY_STATUSES = ['active', 'disabled'] as const;
@@ -17,11 +19,39 @@ export interface ClinicKeyRecord {
   status: ClinicKeyStatus;
   /** ISO timestamp, for audits and rotation. */
   createdAt?: string;
+  /** ISO timestamp: a rotated-out key works until then (the overlap the operator chose), then is refused. */
+  expiresAt?: string;
+  /** ISO timestamp of the revocation, for audits. */
+  disabledAt?: string;
+}
+
+/** Every clinic key starts with this, so a leaked one is recognisable (secret scanners, logs). */
+export const CLINIC_KEY_PREFIX = 'iop_';
+
+/** A new random key: 32 bytes (256 bits) of randomness, base64url. The one way keys are made, locally and in AWS. */
+export function generateClinicKey(): string {
+  return `${CLINIC_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
 }
 
 /** Hex SHA-256 of the key as sent in `x-api-key`. Keys are long random strings, so no salt is needed. */
 export function apiKeyHash(apiKey: string): string {
   return createHash('sha256').update(apiKey, 'utf8').digest('hex');
+}
+
+/** What operators call a key: the first 12 hex digits of its hash (not secret: the table holds the whole hash). */
+export function clinicKeyId(keyHash: string): string {
+  return keyHash.slice(0, 12);
+}
+
+/** Why a stored key must be refused at `now`, or undefined when it is usable. */
+export function clinicKeyRefusal(record: Pick<ClinicKeyRecord, 'status' | 'expiresAt'>, now: Date): 'disabled' | 'expired' | undefined {
+  if (record.status !== 'active') return 'disabled';
+  if (record.expiresAt !== undefined) {
+    const end = Date.parse(record.expiresAt);
+    // An unreadable end date fails closed.
+    if (Number.isNaN(end) || end <= now.getTime()) return 'expired';
+  }
+  return undefined;
 }
 
 /** The header the clinic sends its key in (API Gateway passes header names as the client wrote them). */

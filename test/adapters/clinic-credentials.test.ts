@@ -68,6 +68,19 @@ describe('DynamoDB clinic credentials (AWS)', () => {
     expect(await credentials.check('nope')).toEqual({ refused: 'unknown' });
     expect(JSON.stringify(dynamo.calls().map((call) => call.args[0].input))).not.toContain('"good"');
   });
+
+  it('should accept a rotated-out key until its end and refuse it from then on, failing closed on a bad date', async () => {
+    dynamo
+      .on(GetCommand, { TableName: 'keys', Key: { keyHash: apiKeyHash('rotated') } })
+      .resolves({ Item: { keyHash: apiKeyHash('rotated'), clinicId: 'riverside', status: 'active', expiresAt: '2026-05-01T12:00:00.000Z' } })
+      .on(GetCommand, { TableName: 'keys', Key: { keyHash: apiKeyHash('garbled') } })
+      .resolves({ Item: { keyHash: apiKeyHash('garbled'), clinicId: 'riverside', status: 'active', expiresAt: 'soon' } });
+    const at = (iso: string) => createDynamoClinicCredentials('keys', documents, () => new Date(iso));
+
+    expect(await at('2026-05-01T11:59:59.999Z').check('rotated')).toEqual({ clinicId: 'riverside' });
+    expect(await at('2026-05-01T12:00:00.000Z').check('rotated')).toEqual({ refused: 'expired' });
+    expect(await at('2026-01-01T00:00:00.000Z').check('garbled')).toEqual({ refused: 'expired' });
+  });
 });
 
 describe('clinicCredentialsFromEnv', () => {
