@@ -28,6 +28,9 @@ const USAGE = `iop-outcomes bench [options]
   --ingest-events N  events of the ingest CPU benchmark, in batches of 500 (default 50k)
   --demo             also time \`npm start\` (demo --fresh --exit, isolated folder and ports; needs Java)
   --seed N           generator seed (default 1)
+  --lake-dir DIR     keep the refresh benchmark's lakes in DIR/<size>/ and reuse them in later
+                     runs with the same size and seed (the 1M build takes minutes)
+  --skip-baseline    refresh: skip the plain-view baseline (minutes at 1M); for iterating only
   --json FILE        also write every result as JSON
 
 Prints one table per benchmark. Figures are ratios against a baseline measured in the same
@@ -46,6 +49,8 @@ export const command: Command = {
       demo: { type: 'boolean', default: false },
       seed: { type: 'string', default: '1' },
       json: { type: 'string' },
+      'lake-dir': { type: 'string' },
+      'skip-baseline': { type: 'boolean', default: false },
     });
     const selected = selectedBenchmarks(values.only, values.demo);
     const sizes = option('--sizes', () => parseSizes(values.sizes));
@@ -94,6 +99,8 @@ export const command: Command = {
         seed,
         ndjsonForSize: selected.has('bytes') && sizes.includes(bytesSize) ? bytesSize : undefined,
         onLake: runBytes,
+        lakeDir: values['lake-dir'],
+        skipBaseline: values['skip-baseline'],
         log,
       });
       results.refresh = refresh;

@@ -5,7 +5,7 @@ import type { QueryEngine } from '../../lambdas/adapters/query-engine';
 import { loadQuery, metricNames, QUERIES_DIR, resolveQueryPath } from '../../lambdas/adapters/query-files';
 import { indexKey, LATEST_FOLDER, parseMetricsIndex } from '../../lambdas/core/metrics-document';
 import { defaultAsOf, definitionsVersion, refreshMetrics, type MetricsWriter, type RefreshSummary } from '../../lambdas/core/refresh';
-import { localObjectStore, openLocalLakeEngine } from '../local/lake-engine';
+import { LAKE_ENGINE_CONNECTIONS, localObjectStore, openLocalLakeEngine } from '../local/lake-engine';
 import { ensureLocalDirectors, localDirectorsPath } from '../local/local-directors';
 import { runningStack } from '../local/stack';
 
@@ -28,6 +28,8 @@ export async function refreshLocalMetrics(options: {
     querySource: (name) => readFileSync(resolveQueryPath(name), 'utf8'),
     definitionsVersion: definitionsVersion(QUERIES_DIR),
     asOf: options.asOf,
+    // As many queries in flight as the session has connections: more would only queue.
+    concurrency: LAKE_ENGINE_CONNECTIONS,
     log: options.log,
   });
   const index = parseMetricsIndex(JSON.parse(Buffer.from((await options.store.get(indexKey(LATEST_FOLDER)))!).toString('utf8')), 'latest index');

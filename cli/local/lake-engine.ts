@@ -9,7 +9,6 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { createDuckDbEngine, type DuckDbEngine } from '../../lambdas/adapters/duckdb-engine';
 import { lakeViewStatements } from '../../lambdas/adapters/lake-tables-duckdb';
 import { S3ObjectStore } from '../../lambdas/adapters/object-store';
-import { LAKE_TABLES } from '../../lambdas/core/lake-columns';
 import { DEFAULT_LAKE_PREFIX } from '../../lambdas/core/runtime-env';
 import { LOCAL_AWS_CREDENTIALS, LOCAL_REGION } from './dynamodb-local';
 import { syncLakeMirror, type MirrorReport } from './lake-mirror';
@@ -46,17 +45,22 @@ export async function syncLocalLake(stack: Pick<LocalStackInfo, 's3Endpoint' | '
 
 /**
  * DuckDB with the lake's tables and `_current` views over the (synced) local mirror,
- * snapshotted into memory: a read session (one `query`, a whole `refresh`) then sees
- * one consistent state of the lake, and ~140 refresh queries stop re-reading and
- * re-deduplicating hundreds of small Parquet files each (measured 4.5× faster; see
- * docs/benchmarks.md). The SQL is unchanged: the same names now point at the snapshot.
+ * prepared (`DuckDbEngine.prepare`): the lake tables, `_current` views and `episodes` are
+ * computed once into memory, so a read session (one `query`, a whole `refresh`) sees one
+ * consistent state of the lake and ~170 refresh queries stop re-reading and re-deriving
+ * them (docs/adr/0105). The SQL is unchanged: the same names point at the copies.
  */
 export async function openLocalLakeEngine(stack?: Pick<LocalStackInfo, 's3Endpoint' | 'bucket'>): Promise<DuckDbEngine> {
   const { mirrorDir } = await syncLocalLake(stack ?? runningStack());
   if (!existsSync(join(mirrorDir, DEFAULT_LAKE_PREFIX))) throw new NoLocalLakeError(mirrorDir);
-  const engine = await createDuckDbEngine({ setupStatements: lakeViewStatements(mirrorDir) });
+  return openLakeEngine(mirrorDir);
+}
+
+/** The product's DuckDB session over a lake folder (the mirror, or a benchmark lake), prepared. */
+export async function openLakeEngine(mirrorDir: string): Promise<DuckDbEngine> {
+  const engine = await createDuckDbEngine({ setupStatements: lakeViewStatements(mirrorDir), connections: LAKE_ENGINE_CONNECTIONS });
   try {
-    await snapshotLake(engine);
+    await engine.prepare();
     return engine;
   } catch (error) {
     await engine.close();
@@ -64,12 +68,5 @@ export async function openLocalLakeEngine(stack?: Pick<LocalStackInfo, 's3Endpoi
   }
 }
 
-/** Copies every lake table and `_current` view into memory and points the names at the copies. */
-export async function snapshotLake(engine: Pick<DuckDbEngine, 'exec'>): Promise<void> {
-  const relations = LAKE_TABLES.flatMap((table) => [table.name, `${table.name}_current`]);
-  // Copy everything first: the `_current` views must be read from the files, not from a half-swapped state.
-  for (const name of relations) await engine.exec(`CREATE OR REPLACE TABLE ${SNAPSHOT_PREFIX}${name} AS SELECT * FROM ${name}`);
-  for (const name of relations) await engine.exec(`CREATE OR REPLACE VIEW ${name} AS SELECT * FROM ${SNAPSHOT_PREFIX}${name}`);
-}
-
-const SNAPSHOT_PREFIX = 'lake_snapshot_';
+/** Queries a local session runs at once (refresh runs several; one query rarely fills both cores). */
+export const LAKE_ENGINE_CONNECTIONS = 1;

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
+import { LAKE_TABLE_NAMES } from '../core/lake-columns';
 import { QUERIES_DIR, type ParamValue } from './query-files';
 import { queryEngine, type CellValue, type QueryEngine, type QueryEngineOptions, type Row, type SqlRunner } from './query-engine';
 
@@ -16,11 +17,23 @@ export interface DuckDbEngineOptions extends QueryEngineOptions {
    * tables in tests). Run once, in order, before views/episodes.sql.
    */
   setupStatements?: string[];
+  /**
+   * Connections to the one database: up to this many queries run at once (DuckDB runs
+   * connections in parallel; one query alone rarely keeps every core busy). Default 1.
+   */
+  connections?: number;
 }
 
 export interface DuckDbEngine extends QueryEngine, SqlRunner {
   /** Runs a statement without parameters (DDL, fixture inserts). */
   exec(sql: string): Promise<void>;
+  /**
+   * Computes the inputs every metric query reads — the lake tables, their `<table>_current`
+   * views and `episodes` — once, into in-memory tables, and points the same names at them.
+   * Every later query then reads one consistent state and stops re-deriving the views.
+   * Once per engine: a second call does nothing (open a new engine to see newer data).
+   */
+  prepare(): Promise<void>;
 }
 
 /** Views the metric files read that are defined in queries/views/ and owned by the metrics. */
@@ -29,23 +42,36 @@ const METRIC_VIEWS = ['episodes'];
 export async function createDuckDbEngine(options: DuckDbEngineOptions = {}): Promise<DuckDbEngine> {
   const queriesDir = options.queriesDir ?? QUERIES_DIR;
   const instance = await DuckDBInstance.create(options.databasePath ?? ':memory:');
-  const connection = await instance.connect();
-  await connection.run("SET TimeZone = 'UTC'");
+  const connection = await session(instance);
   const shims = stripComments(readFileSync(join(queriesDir, 'shims', 'duckdb.sql'), 'utf8'));
   if (shims.trim()) await connection.run(shims);
   for (const statement of options.setupStatements ?? []) await connection.run(statement);
   if (options.setupStatements) await createMetricViews(connection, queriesDir);
+  const pool = [connection];
+  for (let index = 1; index < Math.max(1, options.connections ?? 1); index++) pool.push(await session(instance));
+  const idle = [...pool];
+  const waiting: ((connection: DuckDBConnection) => void)[] = [];
+  const withConnection = async <T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> => {
+    const taken = idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => waiting.push(resolve)));
+    try {
+      return await work(taken);
+    } finally {
+      const next = waiting.shift();
+      if (next) next(taken);
+      else idle.push(taken);
+    }
+  };
 
   let closed = false;
+  let prepared = false;
   const runner: SqlRunner = {
     async runSql(sql: string, values: ParamValue[]): Promise<Row[]> {
-      const reader = await connection.runAndReadAll(sql, values as never);
-      return typedRows(reader);
+      return withConnection(async (free) => typedRows(await free.runAndReadAll(sql, values as never)));
     },
     async close() {
       if (closed) return;
       closed = true;
-      connection.closeSync();
+      for (const open of pool) open.closeSync();
       instance.closeSync();
     },
   };
@@ -54,9 +80,42 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions = {}): Pro
     ...runner,
     runQuery: port.runQuery,
     async exec(sql: string) {
-      await connection.run(sql);
+      await withConnection((free) => free.run(sql));
+    },
+    async prepare() {
+      if (prepared) return;
+      prepared = true;
+      await withConnection((free) => materialiseInputs(free));
     },
   };
+}
+
+/** A connection in UTC whatever the host's time zone. */
+async function session(instance: DuckDBInstance): Promise<DuckDBConnection> {
+  const connection = await instance.connect();
+  await connection.run("SET TimeZone = 'UTC'");
+  return connection;
+}
+
+/** What `prepare` materialises, each level from the copies of the one before: raw tables, `_current`, episodes. */
+export const MATERIALISED_INPUTS: readonly string[] = [...LAKE_TABLE_NAMES, ...LAKE_TABLE_NAMES.map((table) => `${table}_current`), ...METRIC_VIEWS];
+const MATERIALISED_PREFIX = 'refresh_input_';
+
+/**
+ * Copies each input that is a view into a table and re-points the view at the copy, in
+ * dependency order, so `attendance_current` is computed once from the copy of
+ * `attendance` and `episodes` once from the copies of the `_current` views: one read of
+ * the lake files, one state. Inputs that are already tables (test fixtures) stay as they are.
+ */
+async function materialiseInputs(connection: DuckDBConnection): Promise<void> {
+  const views = new Set(
+    (await connection.runAndReadAll("SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'")).getRowsJS().map((row) => String(row[0])),
+  );
+  for (const name of MATERIALISED_INPUTS) {
+    if (!views.has(name)) continue;
+    await connection.run(`CREATE OR REPLACE TABLE ${MATERIALISED_PREFIX}${name} AS SELECT * FROM ${name}`);
+    await connection.run(`CREATE OR REPLACE VIEW ${name} AS SELECT * FROM ${MATERIALISED_PREFIX}${name}`);
+  }
 }
 
 /** (Re)creates the metric views; call after the `_current` relations exist. */

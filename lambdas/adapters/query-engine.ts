@@ -12,6 +12,12 @@ export type Row = Record<string, CellValue>;
 export interface QueryEngine {
   /** `name` is a metric file name ('retention') or a path to a .sql file. */
   runQuery(name: string, params: Record<string, unknown>): Promise<Row[]>;
+  /**
+   * Optional: compute what every query of a session reads (the `_current` views and
+   * `episodes`) once, before a batch of queries such as a refresh. DuckDB materialises
+   * them in memory; on Athena the equivalent is a CTAS per refresh (docs/adr/0105).
+   */
+  prepare?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,11 +32,19 @@ export interface QueryEngineOptions {
   settings?: MetricSettings;
 }
 
-/** Wraps an adapter into the port: loads and expands the file, binds parameters by name. */
+/**
+ * Wraps an adapter into the port: loads and expands the file, binds parameters by name.
+ * A file is read and expanded once per engine (a refresh runs each file 11 times).
+ */
 export function queryEngine(runner: SqlRunner, options: QueryEngineOptions = {}): QueryEngine {
+  const loaded = new Map<string, LoadedQuery>();
   return {
     async runQuery(name, params) {
-      const query: LoadedQuery = loadQuery(name, options.queriesDir);
+      let query = loaded.get(name);
+      if (!query) {
+        query = loadQuery(name, options.queriesDir);
+        loaded.set(name, query);
+      }
       const values = bindParams(query, params, options.settings ?? DEFAULT_METRIC_SETTINGS);
       return runner.runSql(query.sql, values);
     },

@@ -29,6 +29,12 @@ import {
 /** What refresh needs from the query engine port (lambdas/adapters/query-engine.ts). */
 export interface MetricQueryRunner {
   runQuery(name: string, params: Record<string, unknown>): Promise<MetricRow[]>;
+  /**
+   * Computes what every query reads (the `_current` views and `episodes`) once, before the
+   * first query: the refresh's explicit preparation step (DuckDB: in-memory tables; Athena:
+   * none yet, a CTAS per refresh is the equivalent — docs/adr/0105).
+   */
+  prepare?(): Promise<void>;
 }
 
 /** What refresh needs from the object store port (lambdas/adapters/object-store.ts). */
@@ -91,6 +97,13 @@ export async function refreshMetrics(options: RefreshOptions): Promise<RefreshSu
   const metricNames = [...options.metricNames.filter((name) => name !== DATA_QUALITY_QUERY), ...DASHBOARD_QUERIES];
   if (metricNames.length === 0) throw new RefreshError('no metric queries found under queries/metrics/; nothing to refresh');
   const run = queryRunner(options);
+  if (options.engine.prepare) {
+    try {
+      await options.engine.prepare();
+    } catch (error) {
+      throw new RefreshError(`refresh: preparing the query inputs failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
 
   const filterRows = await run(FILTERS_QUERY, { as_of: options.asOf });
   const { clinics, programs, cohorts } = filterChoices(filterRows);

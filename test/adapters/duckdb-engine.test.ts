@@ -45,4 +45,22 @@ describe('DuckDB query engine', () => {
     const [row] = await engine.runSql(expandQueryText('SELECT wilson_lower(0, 0) AS lo, wilson_upper(0, 0) AS hi'), []);
     expect(row).toEqual({ lo: null, hi: null });
   });
+
+  it('should run queries on every connection of a pool, each in UTC, over one database', async () => {
+    // Prepare
+    const pooled = await createDuckDbEngine({ connections: 3 });
+    try {
+      await pooled.exec('CREATE TABLE shared AS SELECT 42 AS answer');
+
+      // Act: more queries than connections, all at once
+      const rows = await Promise.all(
+        Array.from({ length: 7 }, (_unused, index) => pooled.runSql("SELECT current_setting('TimeZone') AS zone, answer + CAST(? AS INTEGER) AS n FROM shared", [index])),
+      );
+
+      // Assess
+      expect(rows.map(([row]) => row)).toEqual(Array.from({ length: 7 }, (_unused, index) => ({ zone: 'UTC', n: 42 + index })));
+    } finally {
+      await pooled.close();
+    }
+  });
 });

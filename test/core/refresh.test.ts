@@ -165,6 +165,50 @@ describe('refresh (DuckDB, fixture lake)', () => {
   });
 });
 
+describe('refresh preparation step', () => {
+  it('should prepare the engine once, before its first query', async () => {
+    // Prepare: an engine that records what it is asked, with an empty lake
+    const calls: string[] = [];
+    const recording = {
+      prepare: async () => {
+        calls.push('prepare');
+      },
+      runQuery: async (name: string) => {
+        calls.push(name);
+        return [];
+      },
+    };
+
+    // Act
+    await refreshMetrics({ engine: recording, store: memoryStore(), metricNames: ['retention'], declaredParams, definitionsVersion: 'sha256:test', asOf: FIXTURE_AS_OF });
+
+    // Assess
+    expect(calls[0]).toBe('prepare');
+    expect(calls.filter((call) => call === 'prepare')).toHaveLength(1);
+    expect(calls.slice(1, 3)).toEqual(['dashboard/filters', 'data-quality']);
+    expect(calls).toContain('retention');
+  });
+
+  it('should stop before any query when preparing fails, and say so', async () => {
+    // Prepare
+    const queried: string[] = [];
+    const failing = {
+      prepare: async () => Promise.reject(new Error('Out of Memory Error: could not allocate')),
+      runQuery: async (name: string) => {
+        queried.push(name);
+        return [];
+      },
+    };
+
+    // Act
+    const attempt = refreshMetrics({ engine: failing, store: memoryStore(), metricNames: ['retention'], declaredParams, definitionsVersion: 'sha256:test', asOf: FIXTURE_AS_OF });
+
+    // Assess
+    await expect(attempt).rejects.toThrow(/preparing the query inputs failed: Out of Memory Error/);
+    expect(queried).toEqual([]);
+  });
+});
+
 describe('refresh defaults', () => {
   it('should default the cutoff to yesterday in UTC', () => {
     expect(defaultAsOf(new Date('2026-03-01T00:30:00.000Z'))).toBe('2026-02-28');

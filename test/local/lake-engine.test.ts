@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDuckDbEngine, type DuckDbEngine } from '../../lambdas/adapters/duckdb-engine';
+import { createDuckDbEngine, type DuckDbEngine, MATERIALISED_INPUTS } from '../../lambdas/adapters/duckdb-engine';
 import { lakeViewStatements } from '../../lambdas/adapters/lake-tables-duckdb';
-import { snapshotLake } from '../../cli/local/lake-engine';
 import { enrollment, stored, writeLake } from '../support/lake-fixtures';
 
 describe('the local lake snapshot', () => {
@@ -43,12 +42,30 @@ describe('the local lake snapshot', () => {
     const liveEpisodes = await engine.runSql('SELECT * FROM episodes ORDER BY episode_id', []);
 
     // Act
-    await snapshotLake(engine);
+    await engine.prepare();
     writeLake(dir, [[{ kind: 'INSERT', seq: 5, newItem: stored(enrollment({ eventId: 'late', episodeId: 'E-late' })) }]]);
 
     // Assess
     expect(live).toEqual(['first@2']);
     expect(await currentIds()).toEqual(live);
     expect(await engine.runSql('SELECT * FROM episodes ORDER BY episode_id', [])).toEqual(liveEpisodes);
+  });
+
+  it('should compute every input once into a table, and only once per session', async () => {
+    // Prepare
+    writeLake(dir, [[{ kind: 'INSERT', seq: 1, newItem: stored(enrollment({ eventId: 'first' })) }]]);
+    engine = await createDuckDbEngine({ setupStatements: lakeViewStatements(dir) });
+    const tables = async () =>
+      (await engine.runSql("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'refresh_input_%' ORDER BY table_name", [])).map((row) => row.table_name);
+
+    // Act
+    await engine.prepare();
+    const afterFirst = await tables();
+    await engine.exec("INSERT INTO refresh_input_episodes SELECT * REPLACE ('E-marker' AS episode_id) FROM refresh_input_episodes");
+    await engine.prepare();
+
+    // Assess: every lake table, every _current view and episodes; a second prepare keeps the first state
+    expect(afterFirst).toEqual(MATERIALISED_INPUTS.map((name) => `refresh_input_${name}`).sort());
+    expect((await engine.runSql('SELECT episode_id FROM episodes ORDER BY episode_id', [])).map((row) => row.episode_id)).toEqual(['E-marker', 'ep-1']);
   });
 });
