@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { type BundlingOptions, type ICommandHooks, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 
+// Absolute paths: the stack bundles with the project's own esbuild (a devDependency), never in Docker.
 const SHIMS = path.join(__dirname, 'shims');
 
 export const LAMBDA_BUNDLING = {
