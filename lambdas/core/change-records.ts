@@ -323,3 +323,319 @@ function reasonOf(error: unknown): string {
   // unmarshall and friends: their messages name attribute types, not values.
   return `unreadable record: ${(error as Error)?.message ?? String(error)}`;
 }
+
+// ---------------------------------------------------------------------------------------
+// The delivery fast path: a stream record straight to Parquet column values.
+
+/** A value as the Parquet writer stores it: DATE as days since 1970, TIMESTAMP as epoch ms. */
+export type PhysicalLakeValue = string | number | boolean | null;
+
+/**
+ * The rows of one stream record as physical column values (in table column order). The
+ * arrays are reused by the next call: copy or consume them before mapping another record.
+ */
+export interface PhysicalRows {
+  table: LakeTableName;
+  dt: string;
+  /** The padded change_seq. */
+  seq: string;
+  values: PhysicalLakeValue[];
+  /** drug_test_results rows (same dt), resultCount of them. */
+  results: PhysicalLakeValue[][];
+  resultCount: number;
+}
+
+/**
+ * Maps a stream record to physical column values without building items or row objects,
+ * for the records that the general mapping would map (ADR 0101). Returns undefined for
+ * anything it does not take on itself — any record mapStreamRecord would quarantine, and
+ * any attribute shape outside S, N (safe integers), BOOL, NULL, M and L — so the caller
+ * maps those with mapStreamRecord, whose rows and quarantine entries stay the reference.
+ * What it returns equals, value for value, mapStreamRecord's rows in physical form.
+ */
+export function mapStreamRecordPhysical(record: DynamoDBRecord): PhysicalRows | undefined {
+  const stream = record.dynamodb;
+  if (stream === undefined || stream === null) return undefined;
+  const eventName = record.eventName;
+  if (eventName !== 'INSERT' && eventName !== 'MODIFY' && eventName !== 'REMOVE') return undefined;
+  const keys = stream.Keys as unknown;
+  if (keys !== undefined && keys !== null && !plainImage(keys)) return undefined;
+  const seconds = stream.ApproximateCreationDateTime;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds)) return undefined;
+  const millis = Math.round(seconds * 1000);
+  if (!(Math.abs(millis) <= MAX_DATE_MS)) return undefined;
+  const sequenceNumber = stream.SequenceNumber;
+  if (typeof sequenceNumber !== 'string' || !SEQUENCE_NUMBER.test(sequenceNumber)) return undefined;
+  const image = (eventName === 'REMOVE' ? stream.OldImage : stream.NewImage) as unknown;
+  if (typeof image !== 'object' || image === null || Array.isArray(image)) return undefined;
+  const attributes = image as Record<string, AttributeValueLike>;
+  const typeAttribute = attributes.type;
+  if (attributeKind(typeAttribute) !== KIND_S) return undefined;
+  const eventType = typeAttribute.S;
+  if (typeof eventType !== 'string' || !Object.hasOwn(PHYSICAL_PLANS, eventType)) return undefined;
+  const plan = PHYSICAL_PLANS[eventType as EventType];
+  const seq = sequenceNumber.length === CHANGE_SEQ_DIGITS ? sequenceNumber : sequenceNumber.padStart(CHANGE_SEQ_DIGITS, '0');
+  const out = physicalRows;
+  const values = out.values;
+  const columns = plan.columns;
+  values.length = columns.length;
+  for (let index = 0; index < columns.length; index += 1) values[index] = null;
+  values[plan.kindIndex] = eventName;
+  values[plan.seqIndex] = seq;
+  values[plan.timeIndex] = millis;
+  out.resultCount = 0;
+  let results: AttributeValueLike | undefined;
+  let requiredSeen = 0;
+  // One pass over the image: every attribute must convert on imageToItem's fast path; the
+  // ones a column reads are converted to the column's type on the way.
+  for (const field in attributes) {
+    if (field === '__proto__' || !Object.hasOwn(attributes, field)) return undefined;
+    const attribute = attributes[field];
+    const kind = attributeKind(attribute);
+    const index = plan.columnOf.get(field);
+    if (index !== undefined) {
+      const value = physicalValue(columns[index].type, kind, attribute);
+      if (value === undefined) return undefined;
+      values[index] = value;
+    } else if (field === 'results' && plan.results) {
+      if (kind !== KIND_NULL && kind !== KIND_L) return undefined;
+      results = attribute;
+    } else if (!plainKind(kind, attribute)) {
+      return undefined;
+    }
+    if (plan.required.has(field)) {
+      if (kind === KIND_NULL) return undefined;
+      requiredSeen += 1;
+    }
+  }
+  if (requiredSeen !== plan.required.size) return undefined;
+  out.table = plan.table;
+  out.dt = partitionDate(new Date(millis));
+  out.seq = seq;
+  if (results !== undefined && plan.results && attributeKind(results) === KIND_L) {
+    const entries = results.L;
+    if (!Array.isArray(entries)) return undefined;
+    const resultPlan = plan.results;
+    for (let entry = 0; entry < entries.length; entry += 1) {
+      const attribute = entries[entry] as AttributeValueLike;
+      if (attributeKind(attribute) !== KIND_M) return undefined;
+      const fields = attribute.M as Record<string, AttributeValueLike>;
+      if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) return undefined;
+      if (out.results.length === entry) out.results.push([]);
+      const row = out.results[entry];
+      if (!resultRow(resultPlan, row, values, fields)) return undefined;
+    }
+    out.resultCount = entries.length;
+  }
+  return out;
+}
+
+const MAX_DATE_MS = 8.64e15;
+const SEQUENCE_NUMBER = /^\d{1,40}$/;
+const TIMESTAMP_PREFIX = /^\d{4}-\d{2}-\d{2}T/;
+const physicalRows: PhysicalRows = { table: 'enrollments', dt: '', seq: '', values: [], results: [], resultCount: 0 };
+
+/** The attribute type attributeValue converts (its first defined key), as a small integer. */
+const KIND_OTHER = 0;
+const KIND_S = 1;
+const KIND_N = 2;
+const KIND_BOOL = 3;
+const KIND_NULL = 4;
+const KIND_M = 5;
+const KIND_L = 6;
+
+function attributeKind(attribute: AttributeValueLike | undefined): number {
+  if (typeof attribute !== 'object' || attribute === null) return KIND_OTHER;
+  for (const key in attribute) {
+    if (attribute[key] === undefined) continue;
+    switch (key) {
+      case 'S':
+        return KIND_S;
+      case 'N':
+        return KIND_N;
+      case 'BOOL':
+        return KIND_BOOL;
+      case 'NULL':
+        return KIND_NULL;
+      case 'M':
+        return KIND_M;
+      case 'L':
+        return KIND_L;
+      default:
+        return KIND_OTHER;
+    }
+  }
+  return KIND_OTHER;
+}
+
+interface PhysicalPlan {
+  table: LakeTableName;
+  columns: LakeColumn[];
+  /** Item attribute → index of the column that reads it. */
+  columnOf: Map<string, number>;
+  kindIndex: number;
+  seqIndex: number;
+  timeIndex: number;
+  /** Item fields that must be present and not NULL (rowsOfItem's REQUIRED_FIELDS). */
+  required: Set<string>;
+  results?: ResultPlan;
+}
+
+interface ResultPlan {
+  columns: LakeColumn[];
+  /** Per column: the main row's column index to copy (item columns), or -1. */
+  fromMain: number[];
+  /** Result field → index of the column that reads it. */
+  columnOf: Map<string, number>;
+  kindIndex: number;
+  seqIndex: number;
+  timeIndex: number;
+  substance: number;
+}
+
+const PHYSICAL_PLANS = Object.fromEntries(
+  EVENT_TYPES.map((eventType): [EventType, PhysicalPlan] => {
+    const table = LAKE_TABLE_OF_TYPE[eventType];
+    const sources = columnPlan(table, lakeTable(table).columns);
+    const columnOf = new Map<string, number>();
+    sources.forEach((source, index) => {
+      if (source.from !== 'item') return;
+      if (columnOf.has(source.field)) throw new Error(`change-records: two columns of ${table} read ${source.field}`);
+      columnOf.set(source.field, index);
+    });
+    const indexOf = (from: ColumnSource['from'], list: ColumnSource[]) => list.findIndex((source) => source.from === from);
+    const plan: PhysicalPlan = {
+      table,
+      columns: sources.map((source) => source.column),
+      columnOf,
+      kindIndex: indexOf('change_kind', sources),
+      seqIndex: indexOf('change_seq', sources),
+      timeIndex: indexOf('change_time', sources),
+      required: new Set(REQUIRED_FIELDS[eventType]),
+    };
+    if (eventType === 'drug_test') {
+      const resultSources = columnPlan('drug_test_results', lakeTable('drug_test_results').columns);
+      plan.results = {
+        columns: resultSources.map((source) => source.column),
+        fromMain: resultSources.map((source) => {
+          if (source.from !== 'item') return -1;
+          const index = columnOf.get(source.field);
+          if (index === undefined || sources[index].column.type !== source.column.type) {
+            throw new Error(`change-records: drug_test_results.${source.column.name} must be a drug_tests column too`);
+          }
+          return index;
+        }),
+        columnOf: new Map(resultSources.flatMap((source, index) => (source.from === 'result' ? [[source.field, index] as const] : []))),
+        kindIndex: indexOf('change_kind', resultSources),
+        seqIndex: indexOf('change_seq', resultSources),
+        timeIndex: indexOf('change_time', resultSources),
+        substance: resultSources.findIndex((source) => source.column.name === 'substance'),
+      };
+    }
+    return [eventType, plan];
+  }),
+) as Record<EventType, PhysicalPlan>;
+
+/** One drug_test_results row: item columns copied from the main row, result fields converted; false = not taken here. */
+function resultRow(plan: ResultPlan, row: PhysicalLakeValue[], main: PhysicalLakeValue[], fields: Record<string, AttributeValueLike>): boolean {
+  const columns = plan.columns;
+  row.length = columns.length;
+  for (let index = 0; index < columns.length; index += 1) {
+    const from = plan.fromMain[index];
+    row[index] = from >= 0 ? main[from] : null;
+  }
+  row[plan.kindIndex] = main[PHYSICAL_PLANS.drug_test.kindIndex];
+  row[plan.seqIndex] = main[PHYSICAL_PLANS.drug_test.seqIndex];
+  row[plan.timeIndex] = main[PHYSICAL_PLANS.drug_test.timeIndex];
+  // Every field of the entry must convert (attributeMap converts them all); result columns take theirs.
+  for (const field in fields) {
+    if (field === '__proto__' || !Object.hasOwn(fields, field)) return false;
+    const attribute = fields[field];
+    const kind = attributeKind(attribute);
+    const index = plan.columnOf.get(field);
+    if (index !== undefined) {
+      const value = physicalValue(columns[index].type, kind, attribute);
+      if (value === undefined) return false;
+      row[index] = value;
+    } else if (!plainKind(kind, attribute)) {
+      return false;
+    }
+  }
+  return row[plan.substance] !== null;
+}
+
+/**
+ * The physical value of an attribute of the given kind for a column type, as attributeValue
+ * then typed() would give it; undefined when the general mapping must decide.
+ */
+function physicalValue(type: LakeType, kind: number, attribute: AttributeValueLike): PhysicalLakeValue | undefined {
+  if (kind === KIND_NULL) return null;
+  if (kind === KIND_OTHER) return undefined;
+  switch (type) {
+    case 'STRING': {
+      const inner = attribute.S;
+      return kind === KIND_S && typeof inner === 'string' ? inner : undefined;
+    }
+    case 'INT': {
+      if (kind !== KIND_N) return undefined;
+      const number = Number(attribute.N);
+      return Number.isInteger(number) && Math.abs(number) <= 2 ** 31 - 1 ? number : undefined;
+    }
+    case 'BOOLEAN':
+      return kind === KIND_BOOL ? Boolean(attribute.BOOL) : undefined;
+    case 'DATE': {
+      const inner = attribute.S;
+      if (kind !== KIND_S || typeof inner !== 'string') return undefined;
+      const known = dateMillis.get(inner);
+      if (known !== undefined) return known / MS_PER_DAY;
+      if (!ISO_DATE.test(inner)) return undefined;
+      const date = new Date(`${inner}T00:00:00Z`);
+      if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== inner) return undefined;
+      if (dateMillis.size >= DAY_CACHE_LIMIT) dateMillis.clear();
+      dateMillis.set(inner, date.getTime());
+      return date.getTime() / MS_PER_DAY;
+    }
+    case 'TIMESTAMP': {
+      const inner = attribute.S;
+      if (kind !== KIND_S || typeof inner !== 'string') return undefined;
+      const time = Date.parse(inner);
+      return Number.isNaN(time) || !TIMESTAMP_PREFIX.test(inner) ? undefined : time;
+    }
+  }
+}
+
+/** True when attributeValue converts an attribute of this kind without the SDK converter. */
+function plainKind(kind: number, attribute: AttributeValueLike): boolean {
+  switch (kind) {
+    case KIND_S:
+    case KIND_BOOL:
+    case KIND_NULL:
+      return true;
+    case KIND_N: {
+      const number = Number(attribute.N);
+      return number <= Number.MAX_SAFE_INTEGER && number >= Number.MIN_SAFE_INTEGER;
+    }
+    case KIND_M:
+      return plainImage(attribute.M);
+    case KIND_L: {
+      const list = attribute.L;
+      if (!Array.isArray(list)) return false;
+      for (const entry of list) if (!plainKind(attributeKind(entry as AttributeValueLike), entry as AttributeValueLike)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** True when imageToItem converts `image` on its own fast path (no SDK converter, so no throw). */
+function plainImage(image: unknown): boolean {
+  if (typeof image !== 'object' || image === null || Array.isArray(image)) return false;
+  const map = image as Record<string, AttributeValueLike>;
+  for (const key in map) {
+    if (key === '__proto__' || !Object.hasOwn(map, key)) return false;
+    const attribute = map[key];
+    if (!plainKind(attributeKind(attribute), attribute)) return false;
+  }
+  return true;
+}

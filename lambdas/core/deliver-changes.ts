@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import type { ObjectStore } from '../adapters/object-store';
-import { type LakeRowValues, type QuarantineEntry, changeSeq, mapStreamRecord, partitionDate } from './change-records';
+import { type QuarantineEntry, changeSeq, mapStreamRecord, mapStreamRecordPhysical, partitionDate } from './change-records';
 import { LAKE_TABLE_NAMES, type LakeTableName, lakeTable } from './lake-columns';
-import { encodeLakeParquet } from './parquet';
+import { LakeFileBuilder } from './parquet';
 
 export interface DeliveryDeps {
   store: ObjectStore;
@@ -64,45 +64,80 @@ export async function deliverChanges(records: DynamoDBRecord[], deps: DeliveryDe
   return { batchItemFailures: [{ itemIdentifier }], written, rows: plan.rows, quarantined: plan.quarantined };
 }
 
+interface Partition {
+  table: LakeTableName;
+  dt: string;
+  builder: LakeFileBuilder;
+  /** Indexes (in the batch) of the records with rows here, ascending, and their change_seq. */
+  records: number[];
+  seqs: string[];
+}
+
 function planObjects(records: DynamoDBRecord[], deps: DeliveryDeps): { objects: PlannedObject[]; rows: number; quarantined: number } {
-  const partitions = new Map<string, { table: LakeTableName; dt: string; rows: LakeRowValues[]; records: Set<number>; seqs: string[] }>();
+  // Per table (in LAKE_TABLE_NAMES order), its partitions by dt: a batch spans few days.
+  const partitions: Map<string, Partition>[] = LAKE_TABLE_NAMES.map(() => new Map());
+  const partitionOf = (table: LakeTableName, dt: string): Partition => {
+    const byDate = partitions[TABLE_INDEX[table]];
+    let partition = byDate.get(dt);
+    if (!partition) {
+      partition = { table, dt, builder: new LakeFileBuilder(lakeTable(table)), records: [], seqs: [] };
+      byDate.set(dt, partition);
+    }
+    return partition;
+  };
+  const note = (partition: Partition, index: number, seq: string) => {
+    if (partition.records[partition.records.length - 1] === index) return;
+    partition.records.push(index);
+    partition.seqs.push(seq);
+  };
   const objects: PlannedObject[] = [];
   let rows = 0;
   let quarantined = 0;
-  records.forEach((record, index) => {
+  for (let index = 0; index < records.length; index += 1) {
+    const record = records[index];
+    // Fast path: straight to column values; anything it does not take goes through mapStreamRecord.
+    const physical = mapStreamRecordPhysical(record);
+    if (physical) {
+      const partition = partitionOf(physical.table, physical.dt);
+      partition.builder.appendPhysical(physical.values);
+      note(partition, index, physical.seq);
+      rows += 1;
+      if (physical.resultCount > 0) {
+        const results = partitionOf('drug_test_results', physical.dt);
+        for (let result = 0; result < physical.resultCount; result += 1) results.builder.appendPhysical(physical.results[result]);
+        note(results, index, physical.seq);
+        rows += physical.resultCount;
+      }
+      continue;
+    }
     const mapped = mapStreamRecord(record);
     if (!mapped.ok) {
       quarantined += 1;
       objects.push(quarantineObject(mapped.quarantine, record, index, deps));
-      return;
+      continue;
     }
     for (const row of mapped.rows) {
-      const id = `${row.table}/${row.dt}`;
-      let partition = partitions.get(id);
-      if (!partition) {
-        partition = { table: row.table, dt: row.dt, rows: [], records: new Set(), seqs: [] };
-        partitions.set(id, partition);
-      }
-      partition.rows.push(row.values);
-      if (!partition.records.has(index)) partition.seqs.push(row.values.change_seq as string);
-      partition.records.add(index);
+      const partition = partitionOf(row.table, row.dt);
+      partition.builder.appendRow(row.values);
+      note(partition, index, row.values.change_seq as string);
       rows += 1;
     }
-  });
+  }
   // Table order then date: stable, and parents (drug_tests) before children (drug_test_results).
-  const ordered = [...partitions.values()].sort(
-    (a, b) => LAKE_TABLE_NAMES.indexOf(a.table) - LAKE_TABLE_NAMES.indexOf(b.table) || a.dt.localeCompare(b.dt),
-  );
-  for (const partition of ordered) {
-    objects.push({
-      key: partitionObjectKey(deps.lakePrefix, partition.table, partition.dt, partition.seqs),
-      body: () => encodeLakeParquet(lakeTable(partition.table), partition.rows),
-      contentType: 'application/vnd.apache.parquet',
-      records: [...partition.records],
-    });
+  for (const byDate of partitions) {
+    for (const partition of [...byDate.values()].sort((a, b) => a.dt.localeCompare(b.dt))) {
+      objects.push({
+        key: partitionObjectKey(deps.lakePrefix, partition.table, partition.dt, partition.seqs),
+        body: () => partition.builder.encode(),
+        contentType: 'application/vnd.apache.parquet',
+        records: partition.records,
+      });
+    }
   }
   return { objects, rows, quarantined };
 }
+
+const TABLE_INDEX = Object.fromEntries(LAKE_TABLE_NAMES.map((table, index) => [table, index])) as Record<LakeTableName, number>;
 
 /**
  * `<prefix><table>/dt=<dt>/<first change_seq>-<last change_seq>-<hash>.parquet`: the same records
