@@ -130,7 +130,7 @@ const RECORD_LEVEL: ((record: DynamoDBRecord & { dynamodb: Record<string, unknow
     record.dynamodb.Keys = { pk: { SS: ['x'] } };
   },
   (record) => {
-    record.dynamodb.Keys = { pk: { Z: 'x' } };
+    record.dynamodb.Keys = { pk: { Z: 'x' } as never };
   },
   (record) => {
     delete record.dynamodb.NewImage;
@@ -202,8 +202,8 @@ class MemoryStore implements ObjectStore {
   async list(): Promise<StoredObject[]> {
     return [];
   }
-  async delete(key: string): Promise<void> {
-    this.objects.delete(key);
+  async delete(keys: string[]): Promise<void> {
+    for (const key of keys) this.objects.delete(key);
   }
 }
 
