@@ -1,7 +1,18 @@
 // Dashboard entry: sign-in, filters, and one request per filter change to the metrics API
 // (which only reads materialised documents). Filters live in the URL so a view can be shared.
 /* global URLSearchParams */
-import { authorizationHeader, clearToken, completeCognitoSignIn, loadConfig, signOutUrl, startCognitoSignIn, storedToken, storeToken } from './auth.js';
+import {
+  authorizationHeader,
+  clearToken,
+  completeCognitoSignIn,
+  loadConfig,
+  renewCognitoSignIn,
+  revokeCognitoSignIn,
+  signOutUrl,
+  startCognitoSignIn,
+  storedToken,
+  storeToken,
+} from './auth.js';
 import { PANELS } from './panels.js';
 import { el } from './tables.js';
 
@@ -11,11 +22,15 @@ const state = { config: null, index: null, view: null, request: 0 };
 
 class UnauthorizedError extends Error {}
 
-async function api(path) {
+async function api(path, renewed = false) {
   const token = storedToken();
   if (!token) throw new UnauthorizedError('not signed in');
   const response = await fetch(`${state.config.apiBase ?? ''}${path}`, { headers: { authorization: authorizationHeader(state.config, token) } });
-  if (response.status === 401) throw new UnauthorizedError('sign-in expired or key not recognised');
+  if (response.status === 401) {
+    // An expired ID token: renew it with the refresh token and try once more.
+    if (!renewed && (await renewCognitoSignIn(state.config))) return api(path, true);
+    throw new UnauthorizedError('sign-in expired or key not recognised');
+  }
   const body = await response.json().catch(() => ({ message: `HTTP ${response.status}` }));
   if (!response.ok) throw new Error(body.message ?? `HTTP ${response.status}`);
   return body;
@@ -117,7 +132,8 @@ async function boot() {
     $('director-key').value = '';
     await openDashboard();
   });
-  $('sign-out').addEventListener('click', () => {
+  $('sign-out').addEventListener('click', async () => {
+    await revokeCognitoSignIn(state.config);
     clearToken();
     const url = signOutUrl(state.config);
     if (url) window.location.assign(url);

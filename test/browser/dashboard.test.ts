@@ -264,4 +264,111 @@ describe('clinic director dashboard in headless Chromium', () => {
     await page.close();
     consoleErrors.length = 0; // the 401 is logged by the browser by design
   });
+
+  /**
+   * Cognito mode. Cognito cannot run here: its hosted UI endpoints are answered on the
+   * page's own origin (the CSP stays connect-src 'self') following Cognito's documented
+   * token and revoke endpoints, and an ID token the "authorizer" accepts is passed to the
+   * real local metrics API as director A's key. The page's own code does the rest.
+   */
+  async function cognitoPage() {
+    const page = await openPage();
+    const domain = `${server.url}cognito`; // server.url ends with /
+    const tokenRequests: URLSearchParams[] = [];
+    const revoked: URLSearchParams[] = [];
+    const accepted = new Set<string>();
+    let refreshWorks = true;
+    let minted = 0;
+    await page.route('**/config.json', (route) =>
+      route.fulfill({ json: { auth: { mode: 'cognito', domain, clientId: 'client-1', redirectUri: server.url }, apiBase: '' } }),
+    );
+    await page.route(`${domain}/oauth2/token`, (route) => {
+      const form = new URLSearchParams(route.request().postData() ?? '');
+      tokenRequests.push(form);
+      if (form.get('grant_type') === 'authorization_code') {
+        accepted.add(`id-${++minted}`);
+        return route.fulfill({ json: { id_token: `id-${minted}`, access_token: 'access', refresh_token: 'refresh-1', expires_in: 3600, token_type: 'Bearer' } });
+      }
+      if (form.get('grant_type') === 'refresh_token' && form.get('refresh_token') === 'refresh-1' && refreshWorks) {
+        accepted.add(`id-${++minted}`);
+        // Like Cognito: no new refresh token on a refresh.
+        return route.fulfill({ json: { id_token: `id-${minted}`, access_token: 'access', expires_in: 3600, token_type: 'Bearer' } });
+      }
+      return route.fulfill({ status: 400, json: { error: 'invalid_grant' } });
+    });
+    await page.route(`${domain}/oauth2/revoke`, (route) => {
+      revoked.push(new URLSearchParams(route.request().postData() ?? ''));
+      return route.fulfill({ status: 200, body: '' });
+    });
+    await page.route(`${domain}/logout**`, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<p>signed out</p>' }));
+    await page.route('**/v1/dashboard**', (route) => {
+      const token = route.request().headers().authorization ?? '';
+      if (!accepted.has(token)) return route.fulfill({ status: 401, json: { message: 'Unauthorized' } });
+      return route.continue({ headers: { ...route.request().headers(), authorization: `Bearer ${KEYS.a}` } });
+    });
+    return {
+      page,
+      tokenRequests,
+      revoked,
+      /** The hour passes: every ID token issued so far stops being accepted. */
+      expireIdTokens: () => accepted.clear(),
+      endRefreshToken: () => {
+        refreshWorks = false;
+      },
+    };
+  }
+
+  it('should renew an expired Cognito ID token with the refresh token instead of asking to sign in again', async () => {
+    // Prepare: signed in through the hosted UI (it redirects back with ?code=)
+    const cognito = await cognitoPage();
+    await cognito.page.goto(`${server.url}?code=code-1`);
+    await cognito.page.waitForSelector('#panels[aria-busy="false"] [data-panel="data-quality"]');
+    expect(cognito.tokenRequests.map((form) => form.get('grant_type'))).toEqual(['authorization_code']);
+
+    // Act: an hour later the director comes back to the tab
+    cognito.expireIdTokens();
+    await cognito.page.reload();
+    await cognito.page.waitForSelector('#panels[aria-busy="false"] [data-panel="data-quality"]');
+
+    // Assess
+    expect(cognito.tokenRequests.map((form) => [form.get('grant_type'), form.get('refresh_token'), form.get('client_id')])).toEqual([
+      ['authorization_code', null, 'client-1'],
+      ['refresh_token', 'refresh-1', 'client-1'],
+    ]);
+    await expect(cognito.page.isVisible('#login')).resolves.toBe(false);
+    await expect(cognito.page.evaluate(() => sessionStorage.getItem('iop-dashboard-token'))).resolves.toBe('id-2');
+    await cognito.page.close();
+    consoleErrors.length = 0; // the browser logs the expired token's 401 by design
+  });
+
+  it('should ask for a sign-in once when the refresh token has ended too, and revoke it at sign-out', async () => {
+    // Prepare
+    const cognito = await cognitoPage();
+    await cognito.page.goto(`${server.url}?code=code-1`);
+    await cognito.page.waitForSelector('#panels[aria-busy="false"] [data-panel="data-quality"]');
+
+    // Act: sign out revokes the refresh token
+    await cognito.page.click('#sign-out');
+    await cognito.page.waitForURL(/\/cognito\/logout\?/);
+
+    // Assess
+    expect(cognito.revoked.map((form) => [form.get('token'), form.get('client_id')])).toEqual([['refresh-1', 'client-1']]);
+    await expect(cognito.page.evaluate(() => sessionStorage.getItem('iop-dashboard-refresh'))).resolves.toBeNull();
+
+    // Prepare: signed in again, then both tokens end
+    await cognito.page.goto(`${server.url}?code=code-2`);
+    await cognito.page.waitForSelector('#panels[aria-busy="false"] [data-panel="data-quality"]');
+    cognito.expireIdTokens();
+    cognito.endRefreshToken();
+
+    // Act
+    await cognito.page.reload();
+    await cognito.page.waitForSelector('#login:not([hidden])');
+
+    // Assess: one refresh attempt, no loop, the sign-in button shown
+    expect(cognito.tokenRequests.filter((form) => form.get('grant_type') === 'refresh_token')).toHaveLength(1);
+    await expect(cognito.page.isVisible('#dashboard')).resolves.toBe(false);
+    await cognito.page.close();
+    consoleErrors.length = 0;
+  });
 });
