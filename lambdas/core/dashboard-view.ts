@@ -4,7 +4,6 @@
  * every network view through small-cell suppression. Pure: the handler does the I/O.
  */
 import { SuppressionInputError, suppressTable, type TableRow } from './suppression';
-import { RESERVED_CLINIC_ID } from './event-schema';
 import { DEFAULT_METRIC_SETTINGS } from './settings';
 import {
   ALL,
@@ -48,13 +47,14 @@ export function viewerFromClaims(claims: Record<string, unknown> | undefined): V
         .replace(/^\[|\]$/g, '')
         .split(/[\s,]+/)
         .filter(Boolean);
-  // `clinic:all` is not a clinic: `all` is the network scope every director may see anyway (reserved in the contract).
+  // `clinic:all` is not a clinic: `all` is the network scope every director may see anyway (the contract reserves it,
+  // RESERVED_CLINIC_ID; compared through NETWORK_SCOPE so this Lambda does not bundle the event schema).
   const clinics = [
     ...new Set(
       groups
         .filter((group) => group.startsWith(CLINIC_GROUP_PREFIX))
         .map((group) => group.slice(CLINIC_GROUP_PREFIX.length))
-        .filter((clinic) => clinic !== RESERVED_CLINIC_ID),
+        .filter((clinic) => clinic !== NETWORK_SCOPE),
     ),
   ];
   const name = String(claims['cognito:username'] ?? claims.email ?? claims.sub ?? 'unknown');
