@@ -376,9 +376,8 @@ export function mapStreamRecordPhysical(record: DynamoDBRecord): PhysicalRows | 
   const plan = PHYSICAL_PLANS[eventType as EventType];
   const seq = sequenceNumber.length === CHANGE_SEQ_DIGITS ? sequenceNumber : sequenceNumber.padStart(CHANGE_SEQ_DIGITS, '0');
   const out = physicalRows;
-  const values = out.values;
+  const values = plan.values;
   const columns = plan.columns;
-  values.length = columns.length;
   for (let index = 0; index < columns.length; index += 1) values[index] = null;
   values[plan.kindIndex] = eventName;
   values[plan.seqIndex] = seq;
@@ -392,24 +391,29 @@ export function mapStreamRecordPhysical(record: DynamoDBRecord): PhysicalRows | 
     if (field === '__proto__' || !Object.hasOwn(attributes, field)) return undefined;
     const attribute = attributes[field];
     const kind = attributeKind(attribute);
-    const index = plan.columnOf.get(field);
-    if (index !== undefined) {
-      const value = physicalValue(columns[index].type, kind, attribute);
+    const action = plan.actionOf.get(field);
+    if (action === undefined) {
+      if (!plainKind(kind, attribute)) return undefined;
+    } else if (action >= 0) {
+      const value = physicalValue(columns[action].type, kind, attribute);
       if (value === undefined) return undefined;
-      values[index] = value;
-    } else if (field === 'results' && plan.results) {
+      values[action] = value;
+      if (plan.required[action]) {
+        if (value === null) return undefined;
+        requiredSeen += 1;
+      }
+    } else if (action === ACTION_RESULTS) {
       if (kind !== KIND_NULL && kind !== KIND_L) return undefined;
       results = attribute;
-    } else if (!plainKind(kind, attribute)) {
-      return undefined;
-    }
-    if (plan.required.has(field)) {
-      if (kind === KIND_NULL) return undefined;
+    } else {
+      // A required field no column reads.
+      if (kind === KIND_NULL || !plainKind(kind, attribute)) return undefined;
       requiredSeen += 1;
     }
   }
-  if (requiredSeen !== plan.required.size) return undefined;
+  if (requiredSeen !== plan.requiredCount) return undefined;
   out.table = plan.table;
+  out.values = values;
   out.dt = partitionDate(new Date(millis));
   out.seq = seq;
   if (results !== undefined && plan.results && attributeKind(results) === KIND_L) {
@@ -421,7 +425,7 @@ export function mapStreamRecordPhysical(record: DynamoDBRecord): PhysicalRows | 
       if (attributeKind(attribute) !== KIND_M) return undefined;
       const fields = attribute.M as Record<string, AttributeValueLike>;
       if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) return undefined;
-      if (out.results.length === entry) out.results.push([]);
+      if (out.results.length === entry) out.results.push(resultPlan.columns.map(() => null));
       const row = out.results[entry];
       if (!resultRow(resultPlan, row, values, fields)) return undefined;
     }
@@ -471,15 +475,22 @@ function attributeKind(attribute: AttributeValueLike | undefined): number {
 interface PhysicalPlan {
   table: LakeTableName;
   columns: LakeColumn[];
-  /** Item attribute → index of the column that reads it. */
-  columnOf: Map<string, number>;
+  /** The row's values, reused from record to record. */
+  values: PhysicalLakeValue[];
+  /** Item attribute → index of the column that reads it, ACTION_RESULTS, or ACTION_REQUIRED. */
+  actionOf: Map<string, number>;
   kindIndex: number;
   seqIndex: number;
   timeIndex: number;
-  /** Item fields that must be present and not NULL (rowsOfItem's REQUIRED_FIELDS). */
-  required: Set<string>;
+  /** Per column: its item field must be present and not NULL (rowsOfItem's REQUIRED_FIELDS). */
+  required: boolean[];
+  /** How many required fields there are (columns or not). */
+  requiredCount: number;
   results?: ResultPlan;
 }
+
+const ACTION_RESULTS = -1;
+const ACTION_REQUIRED = -2;
 
 interface ResultPlan {
   columns: LakeColumn[];
@@ -504,14 +515,20 @@ const PHYSICAL_PLANS = Object.fromEntries(
       columnOf.set(source.field, index);
     });
     const indexOf = (from: ColumnSource['from'], list: ColumnSource[]) => list.findIndex((source) => source.from === from);
+    const required = new Set(REQUIRED_FIELDS[eventType]);
+    const actionOf = new Map(columnOf);
+    for (const field of required) if (!actionOf.has(field)) actionOf.set(field, ACTION_REQUIRED);
+    if (eventType === 'drug_test') actionOf.set('results', ACTION_RESULTS);
     const plan: PhysicalPlan = {
       table,
       columns: sources.map((source) => source.column),
-      columnOf,
+      values: sources.map(() => null),
+      actionOf,
       kindIndex: indexOf('change_kind', sources),
       seqIndex: indexOf('change_seq', sources),
       timeIndex: indexOf('change_time', sources),
-      required: new Set(REQUIRED_FIELDS[eventType]),
+      required: sources.map((source) => source.from === 'item' && required.has(source.field)),
+      requiredCount: required.size,
     };
     if (eventType === 'drug_test') {
       const resultSources = columnPlan('drug_test_results', lakeTable('drug_test_results').columns);
@@ -539,7 +556,6 @@ const PHYSICAL_PLANS = Object.fromEntries(
 /** One drug_test_results row: item columns copied from the main row, result fields converted; false = not taken here. */
 function resultRow(plan: ResultPlan, row: PhysicalLakeValue[], main: PhysicalLakeValue[], fields: Record<string, AttributeValueLike>): boolean {
   const columns = plan.columns;
-  row.length = columns.length;
   for (let index = 0; index < columns.length; index += 1) {
     const from = plan.fromMain[index];
     row[index] = from >= 0 ? main[from] : null;
@@ -598,10 +614,45 @@ function physicalValue(type: LakeType, kind: number, attribute: AttributeValueLi
     case 'TIMESTAMP': {
       const inner = attribute.S;
       if (kind !== KIND_S || typeof inner !== 'string') return undefined;
+      const canonical = canonicalTimestamp(inner);
+      if (canonical !== undefined) return canonical;
       const time = Date.parse(inner);
       return Number.isNaN(time) || !TIMESTAMP_PREFIX.test(inner) ? undefined : time;
     }
   }
+}
+
+/**
+ * Epoch ms of a timestamp written exactly as the API stores them (toISOString: 'YYYY-MM-DDTHH:MM:SS.sssZ',
+ * year 1000–9999, day ≤ 28 so no month-length question): what Date.parse gives, without parsing a date
+ * string in the engine. Anything else is undefined and goes to Date.parse.
+ */
+function canonicalTimestamp(text: string): number | undefined {
+  if (text.length !== 24 || text.charCodeAt(23) !== 90 /* Z */) return undefined;
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 || text.charCodeAt(13) !== 58) return undefined;
+  if (text.charCodeAt(16) !== 58 || text.charCodeAt(19) !== 46) return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  const milli = digits(text, 20, 3);
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 28 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || milli < 0) {
+    return undefined;
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second, milli);
+}
+
+/** The decimal number of `length` ASCII digits from `at`, or -1 if any is not a digit. */
+function digits(text: string, at: number, length: number): number {
+  let value = 0;
+  for (let index = at; index < at + length; index += 1) {
+    const digit = text.charCodeAt(index) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 /** True when attributeValue converts an attribute of this kind without the SDK converter. */

@@ -55,6 +55,9 @@ const PHYSICAL_OF: Record<LakeType, number> = {
 const MAX_STAT_BYTES = 256;
 /** A dictionary is abandoned once it holds more than this share of a chunk's values (unique-ish columns). */
 const DICTIONARY_MAX_SHARE = 0.6;
+/** After this many values, a chunk with more than UNIQUE_PROBE_MAX_DISTINCT distinct ones stays PLAIN. */
+const UNIQUE_PROBE = 128;
+const UNIQUE_PROBE_MAX_DISTINCT = 120;
 
 // ---------------------------------------------------------------------------------------
 // Column buffers: values as the file stores them (days for DATE, epoch ms for TIMESTAMP).
@@ -64,36 +67,26 @@ export type PhysicalValue = string | number | boolean | null;
 
 export class ColumnBuffer {
   /** Definition level per row: 1 = value present, 0 = null. */
-  defs: Uint8Array = new Uint8Array(64);
+  defs: number[] = [];
   rows = 0;
-  /** Non-null values, in row order. */
+  /** Non-null values, in row order: strings for STRING, numbers (booleans as 0/1) otherwise. */
   strings: string[] = [];
-  numbers: Float64Array = new Float64Array(64);
+  numbers: number[] = [];
   present = 0;
 
   constructor(readonly column: WriterColumn) {}
 
   push(value: PhysicalValue): void {
-    if (this.rows === this.defs.length) this.defs = grow(this.defs, this.rows * 2) as Uint8Array<ArrayBuffer>;
+    this.rows += 1;
     if (value === null) {
-      this.defs[this.rows++] = 0;
+      this.defs.push(0);
       return;
     }
-    this.defs[this.rows++] = 1;
-    if (typeof value === 'string') {
-      this.strings.push(value);
-    } else {
-      if (this.present === this.numbers.length) this.numbers = grow(this.numbers, this.present * 2) as Float64Array<ArrayBuffer>;
-      this.numbers[this.present] = value === true ? 1 : value === false ? 0 : value;
-    }
+    this.defs.push(1);
     this.present += 1;
+    if (typeof value === 'string') this.strings.push(value);
+    else this.numbers.push(value === true ? 1 : value === false ? 0 : value);
   }
-}
-
-function grow<T extends Uint8Array | Float64Array>(array: T, length: number): T {
-  const next = new (array.constructor as new (length: number) => T)(length);
-  next.set(array);
-  return next;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -103,6 +96,8 @@ class ByteWriter {
   bytes = new Uint8Array(4096);
   view = new DataView(this.bytes.buffer);
   pos = 0;
+  /** False once utf8() has written a string with a character outside ASCII (reset by the caller). */
+  asciiOnly = true;
 
   reset(): void {
     this.pos = 0;
@@ -164,6 +159,7 @@ class ByteWriter {
     for (let index = 0; index < length; index += 1) {
       const code = text.charCodeAt(index);
       if (code >= 0x80) {
+        this.asciiOnly = false;
         const written = textEncoder.encodeInto(text, bytes.subarray(start)).written;
         this.pos = start + written;
         return written;
@@ -194,6 +190,17 @@ function utf8Bytes(text: string): Uint8Array {
   return textEncoder.encode(text);
 }
 
+/** Column names and the like recur in every footer: encode each once. */
+const footerStrings = new Map<string, Uint8Array>();
+function footerBytes(text: string): Uint8Array {
+  let bytes = footerStrings.get(text);
+  if (bytes === undefined) {
+    bytes = utf8Bytes(text);
+    if (footerStrings.size < 10_000) footerStrings.set(text, bytes);
+  }
+  return bytes;
+}
+
 // ---------------------------------------------------------------------------------------
 // RLE / bit-packed hybrid (definition levels and dictionary indexes).
 
@@ -201,7 +208,7 @@ function utf8Bytes(text: string): Uint8Array {
  * Appends `count` values of `values` from `from` as an RLE/bit-packed hybrid of `bitWidth`:
  * runs of 8 or more equal values as RLE runs, the rest bit-packed in groups of 8.
  */
-function writeHybrid(out: ByteWriter, values: Uint8Array | Uint32Array, from: number, count: number, bitWidth: number): void {
+function writeHybrid(out: ByteWriter, values: ArrayLike<number>, from: number, count: number, bitWidth: number): void {
   const end = from + count;
   let packedStart = from;
   let index = from;
@@ -233,7 +240,7 @@ function writeRle(out: ByteWriter, value: number, count: number, bitWidth: numbe
 }
 
 /** Bit-packs `count` values (padded with zeros to a multiple of 8), LSB first. */
-function writeBitPacked(out: ByteWriter, values: Uint8Array | Uint32Array, from: number, count: number, bitWidth: number): void {
+function writeBitPacked(out: ByteWriter, values: ArrayLike<number>, from: number, count: number, bitWidth: number): void {
   const groups = Math.ceil(count / 8);
   out.varint(groups * 2 + 1);
   out.ensure(groups * bitWidth);
@@ -302,7 +309,7 @@ class ThriftWriter {
   }
 
   string(id: number, text: string): void {
-    this.binary(id, utf8Bytes(text));
+    this.binary(id, footerBytes(text));
   }
 
   structBegin(id: number): void {
@@ -337,7 +344,7 @@ class ThriftWriter {
   listString(id: number, values: string[]): void {
     this.list(id, T.BINARY, values.length);
     for (const value of values) {
-      const bytes = utf8Bytes(value);
+      const bytes = footerBytes(value);
       this.out.varint(bytes.length);
       this.out.append(bytes);
     }
@@ -451,6 +458,7 @@ function writeColumnChunk(out: ByteWriter, buffer: ColumnBuffer, codec: ParquetC
     meta.compressed += compressed;
   };
   const dictionary = column.type === 'STRING' ? dictionaryOf(buffer.strings) : undefined;
+  pageBody.asciiOnly = true;
   if (dictionary) {
     meta.dictionaryPageOffset = out.pos;
     meta.encodings = [ENCODING.PLAIN, ENCODING.RLE, ENCODING.RLE_DICTIONARY];
@@ -502,10 +510,19 @@ function writePlainValues(buffer: ColumnBuffer, from: number, to: number): void 
       pageBody.pos = pos;
       return;
     }
-    case 'TIMESTAMP':
+    case 'TIMESTAMP': {
       pageBody.ensure((to - from) * 8);
-      for (let index = from; index < to; index += 1) pageBody.i64(numbers[index]);
+      const view = pageBody.view;
+      let pos = pageBody.pos;
+      for (let index = from; index < to; index += 1, pos += 8) {
+        const value = numbers[index];
+        const high = Math.floor(value / 4_294_967_296);
+        view.setUint32(pos, value - high * 4_294_967_296, true);
+        view.setInt32(pos + 4, high, true);
+      }
+      pageBody.pos = pos;
       return;
+    }
     case 'BOOLEAN': {
       const count = to - from;
       pageBody.ensure(Math.ceil(count / 8));
@@ -543,6 +560,8 @@ function dictionaryOf(strings: string[]): Dictionary | undefined {
     let position = positions.get(value);
     if (position === undefined) {
       if (values.length === maxEntries) return undefined;
+      // Unique-ish columns (event ids, change sequence numbers) show it early: stop there.
+      if (index === UNIQUE_PROBE && values.length > UNIQUE_PROBE_MAX_DISTINCT) return undefined;
       position = values.length;
       positions.set(value, position);
       values.push(value);
@@ -568,10 +587,20 @@ function statisticsOf(buffer: ColumnBuffer, distinct: string[] | undefined): Sta
       const strings = distinct ?? buffer.strings;
       let min = strings[0];
       let max = strings[0];
-      for (let index = 1; index < strings.length; index += 1) {
-        const value = strings[index];
-        if (compareUtf8(value, min) < 0) min = value;
-        else if (compareUtf8(value, max) > 0) max = value;
+      if (pageBody.asciiOnly) {
+        // Every string of the chunk went through the writer as ASCII: there UTF-16 order is
+        // UTF-8 order, and the engine's own comparison is the fast one.
+        for (let index = 1; index < strings.length; index += 1) {
+          const value = strings[index];
+          if (value < min) min = value;
+          else if (value > max) max = value;
+        }
+      } else {
+        for (let index = 1; index < strings.length; index += 1) {
+          const value = strings[index];
+          if (compareUtf8(value, min) < 0) min = value;
+          else if (compareUtf8(value, max) > 0) max = value;
+        }
       }
       const minBytes = utf8Bytes(min);
       const maxBytes = utf8Bytes(max);
@@ -601,11 +630,17 @@ function statisticsOf(buffer: ColumnBuffer, distinct: string[] | undefined): Sta
 }
 
 function physicalBytes(type: LakeType, value: number): Uint8Array {
-  const writer = new ByteWriter();
-  if (type === 'TIMESTAMP') writer.i64(value);
-  else if (type === 'BOOLEAN') writer.u8(value);
-  else writer.i32(value);
-  return writer.result();
+  if (type === 'BOOLEAN') return Uint8Array.of(value);
+  const bytes = new Uint8Array(type === 'TIMESTAMP' ? 8 : 4);
+  const view = new DataView(bytes.buffer);
+  if (type === 'TIMESTAMP') {
+    const high = Math.floor(value / 4_294_967_296);
+    view.setUint32(0, value - high * 4_294_967_296, true);
+    view.setInt32(4, high, true);
+  } else {
+    view.setInt32(0, value, true);
+  }
+  return bytes;
 }
 
 /**
@@ -641,7 +676,8 @@ export function writeParquet(columns: WriterColumn[], buffers: ColumnBuffer[], o
   for (const buffer of buffers) {
     if (buffer.rows !== rows) throw new Error(`writeParquet: column ${buffer.column.name} has ${buffer.rows} rows, not ${rows}`);
   }
-  const out = new ByteWriter();
+  const out = fileWriter;
+  out.reset();
   out.ensure(estimateSize(buffers));
   out.append(MAGIC);
   const chunks = buffers.map((buffer) => writeColumnChunk(out, buffer, codec, pageRows));
@@ -653,6 +689,8 @@ export function writeParquet(columns: WriterColumn[], buffers: ColumnBuffer[], o
 }
 
 const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // PAR1
+/** The file is assembled here, then copied out once (the writer is synchronous). */
+const fileWriter = new ByteWriter();
 
 function estimateSize(buffers: ColumnBuffer[]): number {
   let bytes = 1024;

@@ -178,6 +178,41 @@ describe('mapStreamRecordPhysical (the delivery fast path)', () => {
     expect(outcomes.declined).toBeGreaterThan(300);
   });
 
+  it('should read timestamps exactly as the general mapping does, canonical or not (property)', () => {
+    // Mostly valid fields (so the canonical form is common), sometimes out of range or not digits.
+    const field = (max: number, width = 2) =>
+      fc.oneof(
+        { weight: 8, arbitrary: fc.integer({ min: 0, max }).map((n) => String(n).padStart(width, '0')) },
+        { weight: 1, arbitrary: fc.integer({ min: 0, max: 10 ** width - 1 }).map((n) => String(n).padStart(width, '0')) },
+        { weight: 1, arbitrary: fc.constantFrom('-1', 'a1', ' 1', '1', '٣1') },
+      );
+    const stamp = fc
+      .tuple(
+        fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 9999 }).map((n) => String(n).padStart(4, '0')) }, { weight: 1, arbitrary: fc.constantFrom('+02026', '20x6') }),
+        field(13),
+        field(31),
+        fc.constantFrom('T', 'T', 'T', 't', ' '),
+        field(24),
+        field(60),
+        field(60),
+        fc.oneof({ weight: 8, arbitrary: field(999, 3) }, { weight: 1, arbitrary: fc.constantFrom('', '1', '12', '1234', '-12') }),
+        fc.constantFrom('Z', 'Z', 'Z', 'z', '+00:00', '+01:00', ''),
+      )
+      .map(([y, mo, d, t, h, mi, s, ms, zone]) => `${y}-${mo}-${d}${t}${h}:${mi}:${s}${ms === '' ? '' : `.${ms}`}${zone}`);
+    const drugTests = RECORDS.filter((record) => (record.dynamodb?.NewImage ?? record.dynamodb?.OldImage)?.type?.S === 'drug_test');
+    let taken = 0;
+    fc.assert(
+      fc.property(fc.nat(drugTests.length - 1), stamp, (index, text) => {
+        const record = structuredClone(drugTests[index]) as DynamoDBRecord & { dynamodb: Record<string, Record<string, unknown>> };
+        const image = record.eventName === 'REMOVE' ? record.dynamodb.OldImage : record.dynamodb.NewImage;
+        image!.receivedAt = { S: text };
+        if (expectAgreement(record) === 'fast') taken += 1;
+      }),
+      { numRuns: 2_000 },
+    );
+    expect(taken).toBeGreaterThan(200);
+  });
+
   it('should decline records the general mapping quarantines or treats specially', () => {
     RECORD_LEVEL.forEach((change, index) => {
       for (const base of RECORDS.slice(index * 10, index * 10 + 10)) {
