@@ -10,16 +10,19 @@
  * lake declares: STRING → Utf8, INT → Int32, BOOLEAN → Bool, DATE → Date32 (days),
  * TIMESTAMP → Timestamp(ms, UTC). Only the public functions of lambdas/core/parquet.ts are
  * used, so this keeps checking whichever writer is committed. The rows come from the real
- * stream mapping (mapStreamRecord), for every lake table.
+ * stream mapping (mapStreamRecord), for every lake table; and the files the stream Lambda's
+ * delivery writes (deliverChanges, its fast path included) are read and checked the same way.
  */
 import { type Data, DataType, DateUnit, type Table as ArrowTable, TimeUnit, tableFromIPC } from 'apache-arrow';
 import fc from 'fast-check';
 import { readParquet } from 'parquet-wasm';
-import { changeSeq, type LakeRowValues, mapStreamRecord, rowsOfItem } from '../../lambdas/core/change-records';
+import { changeSeq, type LakeRowValues, mapStreamRecord, mapStreamRecordPhysical, rowsOfItem } from '../../lambdas/core/change-records';
+import { deliverChanges } from '../../lambdas/core/deliver-changes';
 import { EVENT_DATE_FIELD, type EventType } from '../../lambdas/core/event-schema';
 import { LAKE_TABLES, type LakeColumn, type LakeTable, type LakeTableName, type LakeType, lakeTable } from '../../lambdas/core/lake-columns';
 import { encodeLakeParquet } from '../../lambdas/core/parquet';
 import { type ChangeSpec, streamRecord } from '../support/lake-fixtures';
+import { MemoryObjectStore } from '../support/memory-object-store';
 
 type EncodeOptions = NonNullable<Parameters<typeof encodeLakeParquet>[2]>;
 type Codec = NonNullable<EncodeOptions['codec']>;
@@ -339,6 +342,49 @@ describe('lake Parquet files read by arrow-rs (parquet-wasm), a third independen
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('should read every file the stream delivery writes for a batch, each holding its partition\'s mapped rows (property)', async () => {
+    const eventTypes = [...new Set(LAKE_TABLES.map((table) => table.eventType))];
+    const batch = fc.array(fc.oneof(...eventTypes.map((eventType) => changeArbitrary(eventType))), { minLength: 1, maxLength: 30 });
+    let fastPathRecords = 0;
+    let files = 0;
+    await fc.assert(
+      fc.asyncProperty(batch, async (changes) => {
+        // Prepare: what each (table, dt) partition must hold, from the general mapping, in stream order.
+        const records = changes.map((change) => streamRecord(change));
+        const expected = new Map<string, { table: LakeTable; rows: LakeRowValues[] }>();
+        for (const record of records) {
+          if (mapStreamRecordPhysical(record)) fastPathRecords += 1;
+          const mapped = mapStreamRecord(record);
+          if (!mapped.ok) throw new Error(`the mapping quarantined a generated record: ${mapped.quarantine.reason}`);
+          for (const row of mapped.rows) {
+            const key = `${row.table}/dt=${row.dt}`;
+            const partition = expected.get(key) ?? { table: lakeTable(row.table), rows: [] };
+            partition.rows.push(row.values);
+            expected.set(key, partition);
+          }
+        }
+        const store = new MemoryObjectStore();
+
+        // Act
+        const report = await deliverChanges(records, { store, lakePrefix: 'lake/', quarantinePrefix: 'quarantine/' });
+
+        // Assess
+        expect(report).toMatchObject({ batchItemFailures: [], quarantined: 0 });
+        const written = [...store.objects.keys()].map((key) => /^lake\/(.+\/dt=[^/]+)\/[^/]+\.parquet$/.exec(key)?.[1] ?? key);
+        expect(written.sort()).toEqual([...expected.keys()].sort());
+        for (const [key, bytes] of store.objects) {
+          const { table, rows } = expected.get(/^lake\/(.+\/dt=[^/]+)\//.exec(key)![1])!;
+          expect(arrowDisagreements(table, rows, readWithArrowRs(bytes, key))).toEqual([]);
+          files += 1;
+        }
+      }),
+      { numRuns: 25 },
+    );
+    // The generated records take the delivery's fast path, not only its fallback.
+    expect(fastPathRecords).toBeGreaterThan(0);
+    expect(files).toBeGreaterThan(25);
   });
 
   it('should read a file of many rows at the default settings: dictionary-worthy and unique strings, several data pages', () => {
