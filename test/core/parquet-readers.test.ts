@@ -207,7 +207,20 @@ const millis = fc.oneof(
   fc.integer({ min: -3_000_000_000_000, max: 3_000_000_000_000 }),
   fc.integer({ min: FIRST_MS, max: LAST_MS }),
 );
-const isoTimestamp = millis.map((ms) => new Date(ms).toISOString());
+/** Timestamps mostly as the API stores them (toISOString), sometimes in other ISO forms the mapping accepts. */
+const isoTimestamp = fc.oneof(
+  { weight: 4, arbitrary: millis.map((ms) => new Date(ms).toISOString()) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(millis, fc.constantFrom('seconds', 'micros', '+05:30', '-08:00')).map(([ms, form]) => {
+      const inRange = Math.min(Math.max(ms, FIRST_MS + MS_PER_DAY), LAST_MS - MS_PER_DAY); // the local form keeps four year digits
+      if (form === 'seconds') return new Date(inRange).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      if (form === 'micros') return new Date(inRange).toISOString().replace('Z', '456Z');
+      const offsetMinutes = form === '+05:30' ? 330 : -480;
+      return new Date(inRange + offsetMinutes * 60_000).toISOString().replace('Z', form);
+    }),
+  },
+);
 
 const VALUE: Record<LakeType, fc.Arbitrary<unknown>> = {
   STRING: text,
