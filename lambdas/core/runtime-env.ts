@@ -27,6 +27,11 @@ export const RUNTIME_ENV = {
   /** Athena workgroup and Glue database the deployed query engine runs metric SQL in. */
   athenaWorkGroup: 'ATHENA_WORKGROUP',
   athenaDatabase: 'ATHENA_DATABASE',
+  /**
+   * The workgroup's query results location (s3://bucket/prefix/). Set for the refresh: its
+   * per-refresh CTAS snapshot lands under <location>tables/ and is deleted from there.
+   */
+  athenaResultsLocation: 'ATHENA_RESULTS_LOCATION',
   /** Folder holding queries/ inside a Lambda bundle (defaults to the source tree locally). */
   queriesDir: 'QUERIES_DIR',
   /** Set to "true" to force S3 path-style addressing (local S3 server). */

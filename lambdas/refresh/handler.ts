@@ -1,6 +1,8 @@
 /**
  * Scheduled refresh Lambda (EventBridge Scheduler): runs every metric query on Athena at
  * yesterday's cutoff (or the `asOf` in the event) and writes the materialised documents.
+ * The queries read a per-refresh CTAS snapshot of the `_current` views and `episodes`
+ * (docs/adr/0122), dropped again when the refresh ends, whether it succeeded or not.
  */
 import { readFileSync } from 'node:fs';
 import middy from '@middy/core';
@@ -25,9 +27,12 @@ async function refresh(event: RefreshEvent): Promise<RefreshSummary> {
     workGroup: requiredEnv(RUNTIME_ENV.athenaWorkGroup),
     database: process.env[RUNTIME_ENV.athenaDatabase] || undefined,
     queriesDir,
+    snapshot: process.env[RUNTIME_ENV.athenaResultsLocation] ? { resultsLocation: process.env[RUNTIME_ENV.athenaResultsLocation] as string, log } : undefined,
   });
+  let summary: RefreshSummary | undefined;
+  let failure: unknown;
   try {
-    const summary = await refreshMetrics({
+    summary = await refreshMetrics({
       engine,
       store: new S3ObjectStore(s3ClientFromEnv(), requiredEnv(RUNTIME_ENV.metricsBucket)),
       prefix: process.env[RUNTIME_ENV.metricsPrefix] || METRICS_PREFIX,
@@ -39,10 +44,19 @@ async function refresh(event: RefreshEvent): Promise<RefreshSummary> {
       log,
     });
     log(`refreshed ${summary.documents} documents as of ${summary.asOf}`);
-    return summary;
-  } finally {
-    await engine.close();
+  } catch (error) {
+    failure = error;
   }
+  // Cleanup runs whatever happened. A failed refresh reports its own error; after a good one,
+  // a snapshot left behind fails the run so the refresh alarm shows it (the log names what is left).
+  try {
+    await engine.close();
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'ERROR', service: 'refresh', message: (error as Error).message }));
+    failure ??= error;
+  }
+  if (failure !== undefined || !summary) throw failure;
+  return summary;
 }
 
 export const handler = middy<RefreshEvent, RefreshSummary>(refresh);

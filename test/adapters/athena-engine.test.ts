@@ -8,9 +8,23 @@ import {
   InvalidRequestException,
   TooManyRequestsException,
 } from '@aws-sdk/client-athena';
-import { athenaLiteral, createAthenaEngine, inlineParameters, typedValue } from '../../lambdas/adapters/athena-engine';
+import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { TrinoSQL } from 'dt-sql-parser';
+import {
+  athenaLiteral,
+  createAthenaEngine,
+  inlineParameters,
+  refreshDatabaseName,
+  SNAPSHOT_VIEWS,
+  snapshotPlan,
+  typedValue,
+  viewSelect,
+} from '../../lambdas/adapters/athena-engine';
+import { S3ObjectStore } from '../../lambdas/adapters/object-store';
+import { LAKE_TABLE_NAMES } from '../../lambdas/core/lake-columns';
 
 const athena = mockClient(AthenaClient);
+const s3 = mockClient(S3Client);
 
 function header(names: string[]) {
   return { Data: names.map((name) => ({ VarCharValue: name })) };
@@ -182,5 +196,175 @@ describe('Athena query engine', () => {
   it('should write parameters as Athena literals and type result text', () => {
     expect([athenaLiteral(null), athenaLiteral(30), athenaLiteral(true), athenaLiteral("it's")]).toEqual(['NULL', '30', 'true', "'it''s'"]);
     expect([typedValue('12', 'integer'), typedValue('1.5', 'decimal(10,2)'), typedValue('2026-01-01', 'date')]).toEqual([12, 1.5, '2026-01-01']);
+  });
+});
+
+describe('Athena refresh snapshot (CTAS per refresh)', () => {
+  const REFRESH_DB = 'iop_lake_refresh_20261129t231500_0a1b2c3d';
+  const trino = new TrinoSQL();
+
+  /** Records every statement with the database it ran in; `failWhen` marks statements whose query FAILS. */
+  function fakeAthena(failWhen: (sql: string) => boolean = () => false) {
+    const started: { id: string; sql: string; database?: string }[] = [];
+    athena.on(StartQueryExecutionCommand).callsFake((input) => {
+      const id = `q-${started.length + 1}`;
+      started.push({ id, sql: input.QueryString, database: input.QueryExecutionContext?.Database });
+      return { QueryExecutionId: id };
+    });
+    athena.on(GetQueryExecutionCommand).callsFake((input) => {
+      const statement = started.find((entry) => entry.id === input.QueryExecutionId);
+      return statement && failWhen(statement.sql)
+        ? { QueryExecution: { Status: { State: 'FAILED', StateChangeReason: 'HIVE_BAD_DATA: broken file', AthenaError: { ErrorCategory: 2 } } } }
+        : { QueryExecution: { Status: { State: 'SUCCEEDED' } } };
+    });
+    athena.on(GetQueryResultsCommand).resolves({ ResultSet: { ResultSetMetadata: { ColumnInfo: [{ Name: 'n', Type: 'bigint' }] }, Rows: [header(['n']), dataRow(['1'])] } });
+    // Each CTAS wrote one file into its own folder under the workgroup's results location.
+    s3.on(ListObjectsV2Command).callsFake((input) => ({ Contents: [{ Key: `${input.Prefix}part-0.parquet`, Size: 10 }], IsTruncated: false }));
+    s3.on(DeleteObjectsCommand).resolves({});
+    return started;
+  }
+
+  function snapshotEngine(log: string[] = []) {
+    return createAthenaEngine({
+      workGroup: 'iop-outcomes-test',
+      database: 'iop_lake',
+      client: new AthenaClient({ region: 'us-east-1' }),
+      firstPollMs: 1,
+      sleep: async () => {},
+      snapshot: {
+        resultsLocation: 's3://iop-results/results/',
+        store: new S3ObjectStore(new S3Client({ region: 'us-east-1' }), 'iop-results'),
+        suffix: () => '20261129T231500_0a1b2c3d',
+        log: (line) => log.push(line),
+      },
+    });
+  }
+
+  const deletedKeys = () => s3.commandCalls(DeleteObjectsCommand).flatMap((call) => (call.args[0].input.Delete?.Objects ?? []).map((object) => object.Key));
+
+  beforeEach(() => {
+    athena.reset();
+    s3.reset();
+  });
+
+  it('should name the refresh database after the lake database, a UTC stamp and a random part', () => {
+    expect(refreshDatabaseName('iop_lake', '20261129T231500_0a1b2c3d')).toBe(REFRESH_DB);
+  });
+
+  it('should create the database, lake views, _current tables, then episodes, and run metric queries in the refresh database', async () => {
+    // Prepare
+    const started = fakeAthena();
+    const engine = snapshotEngine();
+
+    // Act
+    await engine.prepare?.();
+    await engine.runQuery('retention', { as_of: '2026-06-30' });
+
+    // Assess
+    const statements = started.map((entry) => entry.sql);
+    expect(statements[0]).toBe(`CREATE SCHEMA ${REFRESH_DB}`);
+    const views = statements.filter((sql) => sql.startsWith('CREATE VIEW'));
+    expect(views).toEqual(LAKE_TABLE_NAMES.map((table) => `CREATE VIEW ${REFRESH_DB}.${table} AS SELECT * FROM iop_lake.${table}`));
+    const ctas = started.filter((entry) => entry.sql.startsWith('CREATE TABLE'));
+    expect(ctas.map((entry) => entry.sql.split('\n')[0])).toEqual(SNAPSHOT_VIEWS.map((view) => `CREATE TABLE ${REFRESH_DB}.${view}`));
+    expect(ctas.every((entry) => entry.database === REFRESH_DB && /WITH \(format = 'PARQUET', write_compression = 'ZSTD'\)/.test(entry.sql))).toBe(true);
+    // episodes comes last, after every statement it depends on, and reads the snapshot's _current tables (unqualified, in the refresh database).
+    const episodes = ctas[ctas.length - 1];
+    expect(episodes.sql).toMatch(/FROM enrollments_current e/);
+    expect(episodes.sql).not.toMatch(/iop_lake\./);
+    const metric = started[started.length - 1];
+    expect(metric.sql).toContain('survival');
+    expect(metric.database).toBe(REFRESH_DB);
+    expect(started.filter((entry) => entry.database === 'iop_lake').map((entry) => entry.sql)).toEqual([`CREATE SCHEMA ${REFRESH_DB}`]);
+  });
+
+  it('should drop the database and delete every CTAS folder at close, and query the lake again', async () => {
+    // Prepare
+    const started = fakeAthena();
+    const engine = snapshotEngine();
+    await engine.prepare?.();
+
+    // Act
+    await engine.close();
+
+    // Assess
+    const ctasIds = started.filter((entry) => entry.sql.startsWith('CREATE TABLE')).map((entry) => entry.id);
+    expect(ctasIds).toHaveLength(SNAPSHOT_VIEWS.length);
+    expect(started[started.length - 1]).toEqual({ id: expect.any(String), sql: `DROP SCHEMA IF EXISTS ${REFRESH_DB} CASCADE`, database: 'iop_lake' });
+    expect(s3.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input.Prefix)).toEqual(ctasIds.map((id) => `results/tables/${id}/`));
+    expect(deletedKeys()).toEqual(ctasIds.map((id) => `results/tables/${id}/part-0.parquet`));
+  });
+
+  it('should fail prepare with the table and reason when a CTAS fails, and clean up at once', async () => {
+    // Prepare
+    const started = fakeAthena((sql) => sql.startsWith(`CREATE TABLE ${REFRESH_DB}.attendance_current`));
+    const engine = snapshotEngine();
+
+    // Act
+    const prepared = engine.prepare?.();
+
+    // Assess
+    await expect(prepared).rejects.toThrow(`refresh snapshot: CTAS of ${REFRESH_DB}.attendance_current failed: Athena rejected query`);
+    await expect(prepared).rejects.toThrow(/HIVE_BAD_DATA: broken file/);
+    const statements = started.map((entry) => entry.sql);
+    expect(statements.some((sql) => sql.startsWith(`CREATE TABLE ${REFRESH_DB}.episodes`))).toBe(false);
+    expect(statements[statements.length - 1]).toBe(`DROP SCHEMA IF EXISTS ${REFRESH_DB} CASCADE`);
+    // The failed CTAS's partial files are deleted too.
+    const failedId = started.find((entry) => entry.sql.startsWith(`CREATE TABLE ${REFRESH_DB}.attendance_current`))?.id;
+    expect(deletedKeys()).toContain(`results/tables/${failedId}/part-0.parquet`);
+    // Queries after a failed prepare do not run in the dropped database.
+    await engine.runSql('SELECT 1', []);
+    expect(started[started.length - 1].database).toBe('iop_lake');
+    // Cleanup already ran: close drops nothing twice.
+    const before = started.length;
+    await engine.close();
+    expect(started).toHaveLength(before);
+  });
+
+  it('should still delete the files, then reject with what is left, when dropping the database fails', async () => {
+    // Prepare
+    fakeAthena((sql) => sql.startsWith('DROP SCHEMA'));
+    const log: string[] = [];
+    const engine = snapshotEngine(log);
+    await engine.prepare?.();
+
+    // Act
+    const closed = engine.close();
+
+    // Assess
+    await expect(closed).rejects.toThrow(`dropping the Glue database ${REFRESH_DB} failed`);
+    expect(deletedKeys()).toHaveLength(SNAPSHOT_VIEWS.length);
+    expect(log.join('\n')).toContain(REFRESH_DB);
+  });
+
+  it('should offer no prepare step without the snapshot option (reports and the CLI query the lake directly)', () => {
+    expect(engine().prepare).toBeUndefined();
+    expect(snapshotEngine().prepare).toBeInstanceOf(Function);
+  });
+
+  it('should generate only statements that parse with the Trino grammar', () => {
+    // Prepare
+    const plan = snapshotPlan({ lakeDatabase: 'iop_outcomes_prod', database: refreshDatabaseName('iop_outcomes_prod', '20261129T231500_0a1b2c3d') });
+    const statements = [plan.createDatabase, ...plan.lakeViews, ...plan.levels.flat().map((table) => table.sql), plan.dropDatabase];
+
+    // Act
+    const errors = statements.map((sql) => trino.validate(sql).map((error) => `${sql.split('\n')[0]}: ${error.message}`)).flat();
+
+    // Assess
+    expect(statements).toHaveLength(2 + LAKE_TABLE_NAMES.length + SNAPSHOT_VIEWS.length);
+    expect(errors).toEqual([]);
+    expect(trino.validate(`CREATE TABLE x WITH (format = 'PARQUET') AS SELECT FROM`).length).toBeGreaterThan(0);
+  });
+
+  it('should order the snapshot so episodes is built from the _current tables it reads', () => {
+    const plan = snapshotPlan({ lakeDatabase: 'iop_lake', database: REFRESH_DB });
+    expect(plan.levels.map((level) => level.map((table) => table.name))).toEqual([LAKE_TABLE_NAMES.map((table) => `${table}_current`), ['episodes']]);
+    expect(plan.levels[1][0].reads.sort()).toEqual(['discharges_current', 'enrollments_current']);
+  });
+
+  it('should take the SELECT of a view file and refuse a file that is not that view', () => {
+    expect(viewSelect('-- header\nCREATE OR REPLACE VIEW a_current AS\nSELECT 1 AS x;\n', 'a_current')).toBe('SELECT 1 AS x');
+    expect(() => viewSelect('CREATE OR REPLACE VIEW b AS SELECT 1', 'a_current')).toThrow('views/a_current.sql must hold one');
+    expect(() => snapshotPlan({ lakeDatabase: 'iop-lake', database: REFRESH_DB })).toThrow('"iop-lake" is not a plain lower-case identifier');
   });
 });
