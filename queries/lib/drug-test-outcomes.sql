@@ -124,19 +124,40 @@ applicable_targets AS (
      OR (s.panel_size = 0 AND t.target IN ('any', 'primary'))
 ),
 target_result_counts AS (
-  SELECT t.clinic_id,
-         t.episode_id,
-         t.target,
+  -- A single-substance target: the test's one result for that substance (results are one
+  -- row per substance per test), so no grouping is needed.
+  SELECT r.clinic_id,
+         r.episode_id,
+         r.substance AS target,
+         r.event_id,
+         CASE WHEN r.outcome = 'positive' THEN 1 ELSE 0 END AS positives,
+         CASE WHEN r.outcome = 'inconclusive' THEN 1 ELSE 0 END AS inconclusives,
+         CASE WHEN r.outcome = 'negative' THEN 1 ELSE 0 END AS negatives
+  FROM analyte_results r
+  JOIN test_substances s ON s.substance = r.substance
+  UNION ALL
+  SELECT r.clinic_id,
+         r.episode_id,
+         'any' AS target,
          r.event_id,
          count_if(r.outcome = 'positive') AS positives,
          count_if(r.outcome = 'inconclusive') AS inconclusives,
          count_if(r.outcome = 'negative') AS negatives
   FROM analyte_results r
-  JOIN episode_target_substances t
-    ON t.clinic_id = r.clinic_id
-   AND t.episode_id = r.episode_id
-   AND t.substance = r.substance
-  GROUP BY t.clinic_id, t.episode_id, t.target, r.event_id
+  JOIN test_substances s ON s.substance = r.substance
+  GROUP BY r.clinic_id, r.episode_id, r.event_id
+  UNION ALL
+  SELECT r.clinic_id,
+         r.episode_id,
+         'primary' AS target,
+         r.event_id,
+         count_if(r.outcome = 'positive') AS positives,
+         count_if(r.outcome = 'inconclusive') AS inconclusives,
+         count_if(r.outcome = 'negative') AS negatives
+  FROM analyte_results r
+  JOIN abstinence_cohort c ON c.clinic_id = r.clinic_id AND c.episode_id = r.episode_id
+  JOIN primary_substance_map m ON m.primary_substance = c.primary_substance AND m.substance = r.substance
+  GROUP BY r.clinic_id, r.episode_id, r.event_id
 ),
 test_outcomes AS (
   SELECT a.clinic_id,

@@ -41,11 +41,14 @@ WITH params AS (
          CAST(? AS INTEGER) AS final_weeks
 ),
 -- include: lib/drug-test-outcomes.sql
+-- run_key: the number of not-negative tests up to each test. Consecutive negative tests
+-- share it and the next negative run has a higher one, so (episode, target, run_key) over
+-- the negative tests is exactly their runs; one window specification with lag, so one sort.
 ordered AS (
   SELECT o.*,
          lag(o.outcome) OVER (PARTITION BY o.clinic_id, o.episode_id, o.target ORDER BY o.test_seq) AS previous_outcome,
-         o.test_seq - row_number() OVER (
-           PARTITION BY o.clinic_id, o.episode_id, o.target, o.outcome = 'negative' ORDER BY o.test_seq
+         sum(CASE WHEN o.outcome = 'negative' THEN 0 ELSE 1 END) OVER (
+           PARTITION BY o.clinic_id, o.episode_id, o.target ORDER BY o.test_seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
          ) AS run_key
   FROM test_outcomes o
 ),
