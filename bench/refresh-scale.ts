@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDuckDbEngine, type DuckDbEngine } from '../lambdas/adapters/duckdb-engine';
-import { LAKE_ENGINE_CONNECTIONS, openLakeEngine } from '../cli/local/lake-engine';
+import { REFRESH_CONNECTIONS, openLakeEngine } from '../cli/local/lake-engine';
 import { lakeViewStatements } from '../lambdas/adapters/lake-tables-duckdb';
 import { loadQuery, metricNames, QUERIES_DIR } from '../lambdas/adapters/query-files';
 import type { MetricRow, MetricsDocument } from '../lambdas/core/metrics-document';
@@ -229,7 +229,7 @@ async function timedRefresh(build: LakeBuild, path: 'product' | 'plain') {
   try {
     const refreshed = await measure(async () => {
       if (path === 'product') {
-        prepared = await measure(async () => (engine = await openLakeEngine(build.mirrorDir)));
+        prepared = await measure(async () => (engine = await openLakeEngine(build.mirrorDir, { connections: REFRESH_CONNECTIONS })));
       } else {
         engine = await createDuckDbEngine({ setupStatements: lakeViewStatements(build.mirrorDir) });
       }
@@ -253,7 +253,7 @@ async function timedRefresh(build: LakeBuild, path: 'product' | 'plain') {
         definitionsVersion: definitionsVersion(QUERIES_DIR),
         asOf: BENCH_AS_OF,
         // The product runs as many queries at once as its session has connections (refreshLocalMetrics); the baseline one at a time.
-        concurrency: path === 'product' ? LAKE_ENGINE_CONNECTIONS : 1,
+        concurrency: path === 'product' ? REFRESH_CONNECTIONS : 1,
       });
     });
     const slowest = [...perQuery.values()].sort((a, b) => b.seconds - a.seconds).slice(0, 5);

@@ -5,7 +5,7 @@ import type { QueryEngine } from '../../lambdas/adapters/query-engine';
 import { loadQuery, metricNames, QUERIES_DIR, resolveQueryPath } from '../../lambdas/adapters/query-files';
 import { indexKey, LATEST_FOLDER, parseMetricsIndex } from '../../lambdas/core/metrics-document';
 import { defaultAsOf, definitionsVersion, refreshMetrics, type MetricsWriter, type RefreshSummary } from '../../lambdas/core/refresh';
-import { LAKE_ENGINE_CONNECTIONS, localObjectStore, openLocalLakeEngine } from '../local/lake-engine';
+import { REFRESH_CONNECTIONS, localObjectStore, openLocalLakeEngine } from '../local/lake-engine';
 import { ensureLocalDirectors, localDirectorsPath } from '../local/local-directors';
 import { runningStack } from '../local/stack';
 
@@ -29,7 +29,7 @@ export async function refreshLocalMetrics(options: {
     definitionsVersion: definitionsVersion(QUERIES_DIR),
     asOf: options.asOf,
     // As many queries in flight as the session has connections: more would only queue.
-    concurrency: LAKE_ENGINE_CONNECTIONS,
+    concurrency: REFRESH_CONNECTIONS,
     log: options.log,
   });
   const index = parseMetricsIndex(JSON.parse(Buffer.from((await options.store.get(indexKey(LATEST_FOLDER)))!).toString('utf8')), 'latest index');
@@ -57,7 +57,7 @@ export const command: Command = {
     const stack = runningStack();
     if (!stack) throw new CliError('no local stack is running: start `iop-outcomes serve` in another terminal first');
 
-    const engine = await openLocalLakeEngine(stack);
+    const engine = await openLocalLakeEngine(stack, { connections: REFRESH_CONNECTIONS });
     const store = localObjectStore(stack);
     const started = Date.now();
     try {

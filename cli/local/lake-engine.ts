@@ -4,6 +4,7 @@
  * S3 server, so read commands see what was ingested seconds ago.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { createDuckDbEngine, type DuckDbEngine } from '../../lambdas/adapters/duckdb-engine';
@@ -50,15 +51,20 @@ export async function syncLocalLake(stack: Pick<LocalStackInfo, 's3Endpoint' | '
  * consistent state of the lake and ~170 refresh queries stop re-reading and re-deriving
  * them (docs/adr/0105). The SQL is unchanged: the same names point at the copies.
  */
-export async function openLocalLakeEngine(stack?: Pick<LocalStackInfo, 's3Endpoint' | 'bucket'>): Promise<DuckDbEngine> {
+export async function openLocalLakeEngine(stack?: Pick<LocalStackInfo, 's3Endpoint' | 'bucket'>, options: LakeEngineOptions = {}): Promise<DuckDbEngine> {
   const { mirrorDir } = await syncLocalLake(stack ?? runningStack());
   if (!existsSync(join(mirrorDir, DEFAULT_LAKE_PREFIX))) throw new NoLocalLakeError(mirrorDir);
-  return openLakeEngine(mirrorDir);
+  return openLakeEngine(mirrorDir, options);
+}
+
+export interface LakeEngineOptions {
+  /** Queries the session runs at once: 1 for one query (`query`), REFRESH_CONNECTIONS for a refresh. */
+  connections?: number;
 }
 
 /** The product's DuckDB session over a lake folder (the mirror, or a benchmark lake), prepared. */
-export async function openLakeEngine(mirrorDir: string): Promise<DuckDbEngine> {
-  const engine = await createDuckDbEngine({ setupStatements: lakeViewStatements(mirrorDir), connections: LAKE_ENGINE_CONNECTIONS });
+export async function openLakeEngine(mirrorDir: string, options: LakeEngineOptions = {}): Promise<DuckDbEngine> {
+  const engine = await createDuckDbEngine({ setupStatements: lakeViewStatements(mirrorDir), connections: options.connections ?? 1 });
   try {
     await engine.prepare();
     return engine;
@@ -68,5 +74,9 @@ export async function openLakeEngine(mirrorDir: string): Promise<DuckDbEngine> {
   }
 }
 
-/** Queries a local session runs at once (refresh runs several; one query rarely fills both cores). */
-export const LAKE_ENGINE_CONNECTIONS = 1;
+/**
+ * Queries a refresh runs at once: one per core, each on its share of the cores
+ * (docs/adr/0106). A refresh's queries are many and mid-sized; side by side they keep the
+ * cores busier, for less CPU, than one at a time split over every core.
+ */
+export const REFRESH_CONNECTIONS = Math.max(2, availableParallelism());

@@ -18,8 +18,11 @@ export interface DuckDbEngineOptions extends QueryEngineOptions {
    */
   setupStatements?: string[];
   /**
-   * Connections to the one database: up to this many queries run at once (DuckDB runs
-   * connections in parallel; one query alone rarely keeps every core busy). Default 1.
+   * Connections to the one database: up to this many queries run at once. Default 1.
+   * With more than one, `prepare` leaves each query a share of the cores (threads ÷
+   * connections, at least 1) once the inputs are computed: the metric queries are many and
+   * mid-sized, and running them side by side costs less CPU than splitting each one over
+   * every core (measured: docs/adr/0106).
    */
   connections?: number;
 }
@@ -85,7 +88,13 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions = {}): Pro
     async prepare() {
       if (prepared) return;
       prepared = true;
-      await withConnection((free) => materialiseInputs(free));
+      await withConnection(async (free) => {
+        await materialiseInputs(free);
+        if (pool.length > 1) {
+          const [threads] = (await free.runAndReadAll("SELECT CAST(current_setting('threads') AS BIGINT)")).getRowsJS()[0] as [bigint];
+          await free.run(`SET threads = ${Math.max(1, Math.floor(Number(threads) / pool.length))}`);
+        }
+      });
     },
   };
 }

@@ -63,4 +63,25 @@ describe('DuckDB query engine', () => {
       await pooled.close();
     }
   });
+
+  it('should leave each pooled connection its share of the threads once prepared, and all of them to a single connection', async () => {
+    // Prepare
+    const single = await createDuckDbEngine();
+    const pooled = await createDuckDbEngine({ connections: 2 });
+    const threads = async (engine: DuckDbEngine) => Number((await engine.runSql("SELECT current_setting('threads') AS threads", []))[0].threads);
+    try {
+      const all = await threads(pooled);
+
+      // Act
+      await single.prepare();
+      await pooled.prepare();
+
+      // Assess
+      expect(await threads(single)).toBe(all);
+      expect(await threads(pooled)).toBe(Math.max(1, Math.floor(all / 2)));
+    } finally {
+      await single.close();
+      await pooled.close();
+    }
+  });
 });
