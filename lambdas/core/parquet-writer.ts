@@ -38,7 +38,7 @@ export const LAKE_WRITER_CREATED_BY = 'iop-outcomes lake writer 1 (ADR 0100)';
 /** Parquet enum values (parquet.thrift). */
 const PHYSICAL = { BOOLEAN: 0, INT32: 1, INT64: 2, BYTE_ARRAY: 6 } as const;
 const CONVERTED = { UTF8: 0, DATE: 6, TIMESTAMP_MILLIS: 9 } as const;
-const ENCODING = { PLAIN: 0, RLE: 3, RLE_DICTIONARY: 8 } as const;
+const ENCODING = { PLAIN: 0, RLE: 3, DELTA_BINARY_PACKED: 5, RLE_DICTIONARY: 8 } as const;
 const CODEC_ID: Record<ParquetCodec, number> = { UNCOMPRESSED: 0, SNAPPY: 1, GZIP: 2 };
 const PAGE_TYPE = { DATA_PAGE: 0, DICTIONARY_PAGE: 2 } as const;
 const OPTIONAL = 1;
@@ -474,6 +474,8 @@ function writeColumnChunk(out: ByteWriter, buffer: ColumnBuffer, codec: ParquetC
     );
     meta.dataPageOffset = out.pos;
   }
+  const delta = column.type === 'TIMESTAMP' && deltaFits(buffer);
+  if (delta) meta.encodings = [ENCODING.PLAIN, ENCODING.RLE, ENCODING.DELTA_BINARY_PACKED];
   let value = 0;
   for (let from = 0; from < buffer.rows || from === 0; from += pageRows) {
     const to = Math.min(from + pageRows, buffer.rows);
@@ -481,14 +483,19 @@ function writeColumnChunk(out: ByteWriter, buffer: ColumnBuffer, codec: ParquetC
     for (let row = from; row < to; row += 1) present += buffer.defs[row];
     pageBody.reset();
     writeDefinitionLevels(buffer, from, to);
+    let encoding: number = ENCODING.PLAIN;
     if (dictionary) {
       pageBody.u8(dictionary.bitWidth);
       writeHybrid(pageBody, dictionary.indexes, value, present, dictionary.bitWidth);
+      encoding = ENCODING.RLE_DICTIONARY;
+    } else if (delta && present > 0) {
+      writeDeltaBinaryPacked(pageBody, buffer.numbers, value, value + present);
+      encoding = ENCODING.DELTA_BINARY_PACKED;
     } else {
       writePlainValues(buffer, value, value + present);
     }
     value += present;
-    add(writeDataPage(out, codec, to - from, dictionary ? ENCODING.RLE_DICTIONARY : ENCODING.PLAIN));
+    add(writeDataPage(out, codec, to - from, encoding));
     if (to >= buffer.rows) break;
   }
   meta.statistics = statisticsOf(buffer, dictionary?.values);
@@ -536,6 +543,101 @@ function writePlainValues(buffer: ColumnBuffer, from: number, to: number): void 
       return;
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// DELTA_BINARY_PACKED (TIMESTAMP columns: epoch ms that follow each other closely).
+
+const DELTA_BLOCK = 128;
+const DELTA_MINIBLOCKS = 4;
+const DELTA_MINIBLOCK = DELTA_BLOCK / DELTA_MINIBLOCKS;
+/** Deltas stay exact in doubles while the chunk's values span less than this. */
+const DELTA_MAX_SPAN = 2 ** 51;
+
+/** True when the chunk's values are close enough together for exact delta arithmetic in doubles. */
+function deltaFits(buffer: ColumnBuffer): boolean {
+  const numbers = buffer.numbers;
+  if (numbers.length === 0) return false;
+  let min = numbers[0];
+  let max = numbers[0];
+  for (let index = 1; index < numbers.length; index += 1) {
+    const value = numbers[index];
+    if (value < min) min = value;
+    else if (value > max) max = value;
+  }
+  return max - min < DELTA_MAX_SPAN;
+}
+
+/** values[from, to) (at least one) as DELTA_BINARY_PACKED: blocks of 128 deltas in 4 miniblocks of 32. */
+function writeDeltaBinaryPacked(out: ByteWriter, values: number[], from: number, to: number): void {
+  out.varint(DELTA_BLOCK);
+  out.varint(DELTA_MINIBLOCKS);
+  out.varint(to - from);
+  out.varint(zigzag(values[from]));
+  const deltas = deltaScratch;
+  const widths = [0, 0, 0, 0];
+  for (let start = from + 1; start < to; start += DELTA_BLOCK) {
+    const end = Math.min(start + DELTA_BLOCK, to);
+    const count = end - start;
+    let minDelta = Infinity;
+    for (let index = 0; index < count; index += 1) {
+      const delta = values[start + index] - values[start + index - 1];
+      deltas[index] = delta;
+      if (delta < minDelta) minDelta = delta;
+    }
+    out.varint(zigzag(minDelta));
+    for (let mini = 0; mini < DELTA_MINIBLOCKS; mini += 1) {
+      let max = 0;
+      for (let index = mini * DELTA_MINIBLOCK; index < Math.min((mini + 1) * DELTA_MINIBLOCK, count); index += 1) {
+        const relative = deltas[index] - minDelta;
+        deltas[index] = relative;
+        if (relative > max) max = relative;
+      }
+      widths[mini] = mini * DELTA_MINIBLOCK < count ? bitsOf(max) : 0;
+    }
+    out.ensure(DELTA_MINIBLOCKS);
+    for (let mini = 0; mini < DELTA_MINIBLOCKS; mini += 1) out.bytes[out.pos++] = widths[mini];
+    for (let mini = 0; mini < DELTA_MINIBLOCKS && mini * DELTA_MINIBLOCK < count; mini += 1) {
+      writeWidePacked(out, deltas, mini * DELTA_MINIBLOCK, Math.min((mini + 1) * DELTA_MINIBLOCK, count), DELTA_MINIBLOCK, widths[mini]);
+    }
+  }
+}
+
+const deltaScratch = new Float64Array(DELTA_BLOCK);
+
+/** Bits needed for a non-negative integer below 2^53. */
+function bitsOf(value: number): number {
+  if (value < 4_294_967_296) return value === 0 ? 0 : 32 - Math.clz32(value);
+  return 32 + bitsOf(Math.floor(value / 4_294_967_296));
+}
+
+/** Bit-packs values[from, to) padded with zeros to `slots` values, `width` bits each (up to 53), LSB first. */
+function writeWidePacked(out: ByteWriter, values: Float64Array, from: number, to: number, slots: number, width: number): void {
+  out.ensure(Math.ceil((slots * width) / 8));
+  if (width === 0) return;
+  const bytes = out.bytes;
+  let pos = out.pos;
+  let buffer = 0;
+  let bits = 0;
+  for (let index = from; index < from + slots; index += 1) {
+    let rest = index < to ? values[index] : 0;
+    let remaining = width;
+    while (remaining > 0) {
+      const take = remaining < 16 ? remaining : 16;
+      const unit = 2 ** take;
+      const part = rest % unit;
+      rest = (rest - part) / unit;
+      buffer |= part << bits;
+      bits += take;
+      remaining -= take;
+      while (bits >= 8) {
+        bytes[pos++] = buffer & 0xff;
+        buffer >>>= 8;
+        bits -= 8;
+      }
+    }
+  }
+  out.pos = pos;
 }
 
 interface Dictionary {

@@ -179,6 +179,25 @@ describe('the lake Parquet writer, read back by hyparquet and DuckDB', () => {
     expect(Number(filtered.getRowObjectsJS()[0].n)).toBe(0);
   });
 
+  it('should write timestamps DELTA_BINARY_PACKED, and PLAIN when their span is too wide for exact deltas', async () => {
+    // Prepare: close timestamps over several blocks (129+ values), with nulls and a step back in time.
+    const close = Array.from({ length: 700 }, (_, index) =>
+      row({ time: index % 50 === 7 ? null : new Date(1_782_867_600_000 + index * 3 - (index === 300 ? 100_000 : 0) + (index % 97) * 2 ** 40) }),
+    );
+    const wide = [row({ time: new Date(-8.64e15) }), row({ time: new Date(8.64e15) }), row({ time: new Date(0) })];
+
+    // Act
+    const closeBytes = encodeLakeParquet(TABLE, close, { pageRows: 256 });
+    const wideBytes = encodeLakeParquet(TABLE, wide);
+
+    // Assess
+    await expectBothReaders(closeBytes, close);
+    await expectBothReaders(wideBytes, wide);
+    const encodingsOf = (bytes: Uint8Array) => metadataOf(bytes).row_groups[0].columns[5].meta_data!.encodings;
+    expect(encodingsOf(closeBytes)).toContain('DELTA_BINARY_PACKED');
+    expect(encodingsOf(wideBytes)).not.toContain('DELTA_BINARY_PACKED');
+  });
+
   it('should give the same bytes for the same rows', () => {
     const rows = Array.from({ length: 50 }, (_, index) => row({ kind: `k${index % 4}`, text: `t${index}`, number: index }));
     expect(encodeLakeParquet(TABLE, rows)).toEqual(encodeLakeParquet(TABLE, rows.map((entry) => ({ ...entry }))));
