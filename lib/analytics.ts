@@ -30,6 +30,8 @@ export const GLUE_TYPE: Record<string, string> = {
 };
 
 export const PARTITION_KEY = 'dt';
+/** Where the workgroup writes query results in the results bucket (CTAS tables under `<prefix>tables/<query id>/`). */
+export const QUERY_RESULTS_PREFIX = 'results/';
 export const ATHENA_ENGINE_VERSION = 'Athena engine version 3';
 /** Folders of queries/ that are not Athena statements: lib/ holds fragments, shims/ DuckDB-only macros. */
 const NOT_ATHENA_STATEMENTS = new Set(['lib', 'shims']);
@@ -150,7 +152,7 @@ export class Analytics extends Construct {
         bytesScannedCutoffPerQuery: config.analytics.bytesScannedCutoffPerQuery,
         requesterPaysEnabled: false,
         resultConfiguration: {
-          outputLocation: `s3://${this.resultsBucket.bucketName}/results/`,
+          outputLocation: `s3://${this.resultsBucket.bucketName}/${QUERY_RESULTS_PREFIX}`,
           encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: dataKey.keyArn },
           expectedBucketOwner: stack.account,
         },

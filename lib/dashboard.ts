@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -22,6 +22,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { REFRESH_DATABASE_INFIX } from '../lambdas/adapters/athena-engine';
 import { CLINIC_GROUP_PREFIX } from '../lambdas/core/dashboard-view';
 import { METRICS_PREFIX } from '../lambdas/core/metrics-document';
 import { RUNTIME_ENV } from '../lambdas/core/runtime-env';
@@ -43,6 +44,12 @@ export interface DashboardProps {
   databaseName: string;
   /** Lets the refresh query: workgroup, catalog, lake read, query results (the researcher policy fits). */
   queryPolicy: iam.IManagedPolicy;
+  /**
+   * The workgroup's query results location. The workgroup enforces it, so the refresh's
+   * per-refresh CTAS snapshot lands under `<prefix>tables/<query id>/` there (docs/adr/0122);
+   * the refresh deletes it, and a 1-day lifecycle rule on that prefix is the backstop.
+   */
+  queryResults: { bucket: s3.Bucket; prefix: string };
   /** Clinics whose directors sign in; one Cognito group `clinic:<id>` each; default the stage's `dashboard.clinicIds`. */
   clinicIds?: string[];
   /** Refresh schedule; default the stage's `refresh` schedule and time zone. */
@@ -126,6 +133,7 @@ export class Dashboard extends Construct {
         ...metricsEnvironment,
         [RUNTIME_ENV.athenaWorkGroup]: props.workGroupName,
         [RUNTIME_ENV.athenaDatabase]: props.databaseName,
+        [RUNTIME_ENV.athenaResultsLocation]: `s3://${props.queryResults.bucket.bucketName}/${props.queryResults.prefix}`,
         [RUNTIME_ENV.queriesDir]: '/var/task/queries',
       },
       // The refresh reads the metric SQL at run time (loadQuery), so queries/ ships inside the bundle.
@@ -139,6 +147,7 @@ export class Dashboard extends Construct {
     this.refresh.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [metricsObjects] }));
     // Writes KMS-encrypted documents (bucket key) and reads them back: no re-encryption rights needed.
     props.dataKey.grant(this.refresh.function, 'kms:GenerateDataKey', 'kms:Decrypt');
+    this.grantRefreshSnapshot(props);
 
     // ── schedule: retries, then a dead-letter queue an alarm can watch ───────
     this.refreshDeadLetters = new sqs.Queue(this, 'RefreshDeadLetters', {
@@ -354,6 +363,41 @@ export class Dashboard extends Construct {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /**
+   * The per-refresh CTAS snapshot (docs/adr/0122): create and drop Glue databases named
+   * `<lake db>_refresh_*` and their tables/views only, and delete the CTAS files under the
+   * results location's `tables/` (Athena writes them as the caller, with the workgroup's KMS
+   * encryption; the query policy already lets the refresh write and read `results/`).
+   */
+  private grantRefreshSnapshot(props: DashboardProps): void {
+    const stack = Stack.of(this);
+    const refreshDatabases = `${props.databaseName}${REFRESH_DATABASE_INFIX}*`;
+    const snapshotPrefix = `${props.queryResults.prefix}tables/`;
+    this.refresh.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'RefreshSnapshotCatalog',
+        actions: ['glue:CreateDatabase', 'glue:DeleteDatabase', 'glue:GetDatabase', 'glue:CreateTable', 'glue:DeleteTable', 'glue:BatchDeleteTable', 'glue:GetTable', 'glue:GetTables'],
+        resources: [
+          stack.formatArn({ service: 'glue', resource: 'catalog' }),
+          stack.formatArn({ service: 'glue', resource: 'database', resourceName: refreshDatabases }),
+          stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${refreshDatabases}/*` }),
+          // DeleteDatabase also authorises the database's (never created) user-defined functions.
+          stack.formatArn({ service: 'glue', resource: 'userDefinedFunction', resourceName: `${refreshDatabases}/*` }),
+        ],
+      }),
+    );
+    this.refresh.role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'RefreshSnapshotFiles', actions: ['s3:DeleteObject'], resources: [props.queryResults.bucket.arnForObjects(`${snapshotPrefix}*`)] }),
+    );
+    props.queryResults.bucket.addLifecycleRule({
+      id: 'expire-refresh-snapshots',
+      prefix: snapshotPrefix,
+      expiration: Duration.days(1),
+      noncurrentVersionExpiration: Duration.days(1),
+      abortIncompleteMultipartUploadAfter: Duration.days(1),
     });
   }
 

@@ -5,7 +5,7 @@
  */
 import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { Analytics, type AnalyticsProps } from './analytics';
+import { Analytics, type AnalyticsProps, QUERY_RESULTS_PREFIX } from './analytics';
 import { TableBackup } from './backup';
 import { Dashboard } from './dashboard';
 import { EventsTables } from './events-table';
@@ -108,6 +108,7 @@ export class IopOutcomesStack extends Stack {
       databaseName: this.analytics.databaseName,
       // The refresh queries exactly what a researcher may: workgroup, catalog read, lake read, results.
       queryPolicy: researchers.policy,
+      queryResults: { bucket: this.analytics.resultsBucket, prefix: QUERY_RESULTS_PREFIX },
     });
 
     this.reports = new Reports(this, 'Reports', {

@@ -135,12 +135,42 @@ function schedulerRoleAcknowledgements(path: string, functionId: string, what: s
   ];
 }
 
+/** The refresh's per-refresh CTAS snapshot (ADR 0122): Glue databases it names itself, and their files. */
+function refreshSnapshotAcknowledgements(stack: Stack, config: StageConfig, ref: LogicalIdOf): NagAcknowledgement[] {
+  const path = 'Dashboard/Refresh/Role/DefaultPolicy';
+  const databases = `${config.namePrefix.replace(/-/g, '_')}_refresh_*`;
+  const glue = (resource: string) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:${literal(stack.region, 'AWS::Region')}:${literal(stack.account, 'AWS::AccountId')}:${resource}]`;
+  return [
+    {
+      path,
+      id: glue(`database/${databases}`),
+      reason: `Each refresh creates and drops its own Glue database ${databases} (a UTC stamp and a random part follow); the name is chosen at run time, so the grant is that prefix, never the lake database or any other.`,
+    },
+    {
+      path,
+      id: glue(`table/${databases}/*`),
+      reason: 'The refresh creates the snapshot tables (CTAS) and lake views in its own refresh database and drops them with it; only databases under the refresh prefix.',
+    },
+    {
+      path,
+      id: glue(`userDefinedFunction/${databases}/*`),
+      reason: 'glue:DeleteDatabase authorises the dropped database\'s user-defined functions too; the refresh creates none, and the grant is limited to refresh databases.',
+    },
+    {
+      path,
+      id: `AwsSolutions-IAM5[Resource::<${ref('Analytics/Results/Bucket')}.Arn>/results/tables/*]`,
+      reason: 'Athena writes each CTAS table of the refresh snapshot under results/tables/<query id>/ (the workgroup enforces its results location); the refresh deletes those files after the run (s3:DeleteObject only, nothing else in the results bucket).',
+    },
+  ];
+}
+
 function dashboardAcknowledgements(stack: Stack, config: StageConfig, ref: LogicalIdOf): NagAcknowledgement[] {
   const metricsObjects = `AwsSolutions-IAM5[Resource::<${ref('Lake/Lake/Bucket')}.Arn>/metrics/*]`;
   const acks: NagAcknowledgement[] = [
     { path: 'Dashboard/MetricsApi/Role/DefaultPolicy', id: metricsObjects, reason: 'The metrics API reads the materialised documents (s3:GetObject only) under metrics/; their keys encode the filters, so the grant is the prefix.' },
     { path: 'Dashboard/Refresh/Role/DefaultPolicy', id: metricsObjects, reason: 'The refresh writes one JSON document per filter combination plus an index under metrics/ (s3:PutObject only); keys are known only at run time.' },
     ...asyncDestinationKeyGrant('Dashboard/Refresh/Role/DefaultPolicy', 'Dashboard/RefreshDeadLetters'),
+    ...refreshSnapshotAcknowledgements(stack, config, ref),
     { path: 'Dashboard/RefreshDeadLetters', id: 'AwsSolutions-SQS3', reason: 'Dashboard/RefreshDeadLetters is itself the dead-letter queue of the refresh schedule and of the refresh Lambda\'s async invocations.' },
     ...schedulerRoleAcknowledgements('Dashboard/RefreshScheduleRole', ref('Dashboard/Refresh/Function'), 'dashboard refresh'),
     { path: 'Dashboard/Api', id: 'AwsSolutions-APIG2', reason: 'The metrics API validates its declared query parameters (clinic, program, cohort) with a request validator; its routes are GET only, so there is no body to validate.' },

@@ -85,7 +85,7 @@ describe('analytics', () => {
       },
     });
     template.hasResourceProperties('AWS::S3::Bucket', {
-      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 7, Status: 'Enabled' })] },
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 7, Status: 'Enabled' })]) },
       LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'athena-results/' }),
     });
   });

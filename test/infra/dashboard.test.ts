@@ -14,6 +14,7 @@ function synth(stage: 'dev' | 'prod' = 'dev', extra: Partial<ConstructorParamete
   const logKey = new kms.Key(stack, 'LogKey');
   const lake = new s3.Bucket(stack, 'Lake', { encryption: s3.BucketEncryption.KMS, encryptionKey: dataKey });
   const accessLogs = new s3.Bucket(stack, 'AccessLogs');
+  const results = new s3.Bucket(stack, 'Results', { encryption: s3.BucketEncryption.KMS, encryptionKey: dataKey, versioned: true });
   const queryPolicy = new iam.ManagedPolicy(stack, 'QueryPolicy', {
     statements: [new iam.PolicyStatement({ actions: ['athena:StartQueryExecution'], resources: ['*'] })],
   });
@@ -26,6 +27,7 @@ function synth(stage: 'dev' | 'prod' = 'dev', extra: Partial<ConstructorParamete
     workGroupName: 'iop-outcomes-dev',
     databaseName: 'iop_outcomes_dev',
     queryPolicy,
+    queryResults: { bucket: results, prefix: 'results/' },
     clinicIds: ['clinic-a', 'clinic-b'],
     schedule: { expression: 'cron(15 5 * * ? *)', timeZone: 'America/Chicago' },
     ...extra,
@@ -149,6 +151,37 @@ describe('dashboard construct', () => {
     expect(JSON.stringify(refreshS3[0].Resource)).toContain('/metrics/*');
     template.hasResourceProperties('AWS::IAM::Role', {
       ManagedPolicyArns: Match.arrayWith([{ Ref: Match.stringLikeRegexp('^QueryPolicy') }]),
+    });
+  });
+
+  it('should let the refresh create and drop only <lake db>_refresh_* Glue databases and delete only CTAS files under results/tables/', () => {
+    const refresh = statementsOf(template, 'DashboardRefreshRole');
+    const glue = refresh.filter((statement) => actionsOf([statement]).some((action) => action.startsWith('glue:')));
+    expect(glue).toHaveLength(1);
+    expect(actionsOf(glue)).toEqual(expect.arrayContaining(['glue:CreateDatabase', 'glue:DeleteDatabase', 'glue:CreateTable', 'glue:DeleteTable']));
+    const glueResources = JSON.stringify(glue[0].Resource);
+    expect(glueResources).toContain(':database/iop_outcomes_dev_refresh_*');
+    expect(glueResources).toContain(':table/iop_outcomes_dev_refresh_*/*');
+    // Never the lake database itself, nor every database.
+    expect(glueResources).not.toMatch(/database\/iop_outcomes_dev"|database\/\*/);
+
+    const deletes = refresh.filter((statement) => actionsOf([statement]).includes('s3:DeleteObject'));
+    expect(deletes).toHaveLength(1);
+    expect(actionsOf(deletes)).toEqual(['s3:DeleteObject']);
+    expect(JSON.stringify(deletes[0].Resource)).toMatch(/Results[A-Z0-9]*","Arn"\]\},"\/results\/tables\/\*"/);
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ATHENA_RESULTS_LOCATION: { 'Fn::Join': ['', ['s3://', { Ref: Match.stringLikeRegexp('^Results') }, '/results/']] } }) },
+    });
+  });
+
+  it('should expire the refresh snapshot files after a day as the backstop of the cleanup', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Id: 'expire-refresh-snapshots', Prefix: 'results/tables/', Status: 'Enabled', ExpirationInDays: 1, NoncurrentVersionExpiration: { NoncurrentDays: 1 } }),
+        ]),
+      },
     });
   });
 
