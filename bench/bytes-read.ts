@@ -3,9 +3,16 @@
  * NDJSON.gz, the same metric SQL run by DuckDB through the same `_current` views over
  * each, and the bytes the process read from files while the query ran (Linux
  * /proc/self/io `rchar`: every byte returned by read/pread, whether from disk or page cache).
+ *
+ * Beside it, the refresh snapshot path (docs/adr/0122): what the deployed refresh's CTAS
+ * writes — each `_current` view and `episodes` as one table — written here by DuckDB
+ * `COPY … (FORMAT parquet, COMPRESSION zstd)` standing in for Athena's Parquet writer, and
+ * the same rows as NDJSON.gz; the metric SQL runs over views with those names.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
+import { SNAPSHOT_VIEWS } from '../lambdas/adapters/athena-engine';
 import { parquetMetadata } from 'hyparquet';
 import { createDuckDbEngine, type DuckDbEngine } from '../lambdas/adapters/duckdb-engine';
 import type { Row } from '../lambdas/adapters/query-engine';
@@ -30,6 +37,27 @@ export interface BytesQueryResult {
   parquetSeconds: number;
   ndjsonGzSeconds: number;
   sameRows: boolean;
+  /** The same query over the per-refresh snapshot tables (what metric queries read on Athena now). */
+  snapshot: {
+    parquetBytesRead: number;
+    ndjsonGzBytesRead: number;
+    /** Snapshot NDJSON.gz bytes ÷ snapshot Parquet bytes. */
+    fewerBytesRatio: number;
+    /** Raw-lake NDJSON.gz bytes ÷ snapshot Parquet bytes: the issue's comparison, against the format it replaces. */
+    fewerThanLakeNdjsonRatio: number;
+    parquetSeconds: number;
+    /** Snapshot Parquet and snapshot NDJSON.gz rows equal the raw-lake Parquet rows. */
+    sameRows: boolean;
+  };
+}
+
+/** Building the snapshot once per refresh: what the CTAS statements read from the lake and write. */
+export interface SnapshotBuild {
+  /** Bytes read computing the `_current` tables from the raw lake, then `episodes` from those tables. */
+  bytesRead: number;
+  seconds: number;
+  parquetFilesBytes: number;
+  ndjsonGzFilesBytes: number;
 }
 
 export interface ColumnBytes {
@@ -47,38 +75,157 @@ export interface BytesResult {
   parquetFilesBytes: number;
   ndjsonGzFilesBytes: number;
   queries: BytesQueryResult[];
+  snapshotBuild: SnapshotBuild;
+  /** The snapshot's biggest columns, as `largestColumns` (table = snapshot table). */
+  snapshotLargestColumns: ColumnBytes[];
   targetRatio: number;
   meetsTarget: boolean;
+  /** Every query over the snapshot Parquet reads ≥ target× fewer bytes than over the snapshot NDJSON.gz. */
+  snapshotMeetsTarget: boolean;
 }
 
 export async function runBytesReadBenchmark(build: LakeBuild, asOf: string, log: (line: string) => void = () => {}): Promise<BytesResult> {
   if (!existsSync('/proc/self/io')) throw new Error('the bytes-read benchmark needs Linux /proc/self/io to count bytes read');
-  const queries: BytesQueryResult[] = [];
-  for (const query of BYTES_QUERIES) {
-    const parquet = await bytesOfQuery(lakeViewStatements(build.mirrorDir), query, asOf);
-    const ndjson = await bytesOfQuery(ndjsonViewStatements(build.ndjsonDir), query, asOf);
-    queries.push({
-      query,
-      parquetBytesRead: parquet.bytes,
-      ndjsonGzBytesRead: ndjson.bytes,
-      fewerBytesRatio: ratio(ndjson.bytes, parquet.bytes),
-      parquetSeconds: parquet.seconds,
-      ndjsonGzSeconds: ndjson.seconds,
-      // The baseline must compute the same answer, or the comparison means nothing.
-      sameRows: sameRows(parquet.rows, ndjson.rows),
-    });
-    log(`bytes: ${query} done`);
+  const snapshotDir = mkdtempSync(join(tmpdir(), 'iop-bench-snapshot-'));
+  try {
+    const snapshotBuild = await writeSnapshot(build.mirrorDir, snapshotDir);
+    log(`bytes: refresh snapshot written (${formatBytes(snapshotBuild.parquetFilesBytes)} Parquet)`);
+    const queries: BytesQueryResult[] = [];
+    for (const query of BYTES_QUERIES) {
+      const parquet = await bytesOfQuery([lakeViewStatements(build.mirrorDir), []], query, asOf);
+      const ndjson = await bytesOfQuery([ndjsonViewStatements(build.ndjsonDir), []], query, asOf);
+      const snapshotParquet = await bytesOfQuery(snapshotViewStatements(snapshotDir, 'parquet'), query, asOf);
+      const snapshotNdjson = await bytesOfQuery(snapshotViewStatements(snapshotDir, 'ndjson.gz'), query, asOf);
+      queries.push({
+        query,
+        parquetBytesRead: parquet.bytes,
+        ndjsonGzBytesRead: ndjson.bytes,
+        fewerBytesRatio: ratio(ndjson.bytes, parquet.bytes),
+        parquetSeconds: parquet.seconds,
+        ndjsonGzSeconds: ndjson.seconds,
+        // The baseline must compute the same answer, or the comparison means nothing.
+        sameRows: sameRows(parquet.rows, ndjson.rows),
+        snapshot: {
+          parquetBytesRead: snapshotParquet.bytes,
+          ndjsonGzBytesRead: snapshotNdjson.bytes,
+          fewerBytesRatio: ratio(snapshotNdjson.bytes, snapshotParquet.bytes),
+          fewerThanLakeNdjsonRatio: ratio(ndjson.bytes, snapshotParquet.bytes),
+          parquetSeconds: snapshotParquet.seconds,
+          sameRows: sameRows(parquet.rows, snapshotParquet.rows) && sameRows(parquet.rows, snapshotNdjson.rows),
+        },
+      });
+      log(`bytes: ${query} done`);
+    }
+    return {
+      events: build.counts.events,
+      largestColumns: largestColumns(join(build.mirrorDir, DEFAULT_LAKE_PREFIX), 8),
+      parquetFilesBytes: folderBytes(join(build.mirrorDir, DEFAULT_LAKE_PREFIX), '.parquet'),
+      ndjsonGzFilesBytes: folderBytes(build.ndjsonDir, '.ndjson.gz'),
+      queries,
+      snapshotBuild,
+      snapshotLargestColumns: largestColumns(snapshotDir, 8),
+      targetRatio: BYTES_TARGET_RATIO,
+      meetsTarget: queries.every((entry) => entry.fewerBytesRatio >= BYTES_TARGET_RATIO),
+      snapshotMeetsTarget: queries.every((entry) => entry.snapshot.fewerBytesRatio >= BYTES_TARGET_RATIO),
+    };
+  } finally {
+    rmSync(snapshotDir, { recursive: true, force: true });
   }
+}
+
+const SNAPSHOT_FILE = { parquet: (name: string) => `${name}.parquet`, 'ndjson.gz': (name: string) => `${name}.ndjson.gz` };
+const EPISODES = 'episodes';
+
+/**
+ * Writes what the refresh's CTAS statements write, in their order: each `_current` view of
+ * the raw lake as one table, then `episodes` computed from those tables (not from the lake),
+ * as Parquet (ZSTD) and as NDJSON.gz with the same rows. Bytes read are counted over the
+ * Parquet writes (a fresh DuckDB each step, file cache off), as Athena bills a CTAS's scan.
+ */
+export async function writeSnapshot(mirrorDir: string, dir: string): Promise<SnapshotBuild> {
+  const current = SNAPSHOT_VIEWS.filter((name) => name !== EPISODES);
+  const copies = (names: readonly string[]) =>
+    names.flatMap((name) => [
+      `COPY (SELECT * FROM ${name}) TO '${sqlPath(join(dir, SNAPSHOT_FILE.parquet(name)))}' (FORMAT parquet, COMPRESSION zstd)`,
+      `COPY (SELECT * FROM ${name}) TO '${sqlPath(join(dir, SNAPSHOT_FILE['ndjson.gz'](name)))}' (FORMAT json, COMPRESSION gzip)`,
+    ]);
+  let bytesRead = 0;
+  let seconds = 0;
+  const step = async (setupStatements: string[], statements: string[]) => {
+    const engine = await createDuckDbEngine({ setupStatements });
+    try {
+      await engine.exec('SET enable_external_file_cache = false');
+      for (const [index, statement] of statements.entries()) {
+        // Only the Parquet writes count: the NDJSON.gz copy exists for the comparison, not the refresh.
+        const counted = index % 2 === 0;
+        const before = bytesReadByProcess();
+        const timed = await measure(() => engine.exec(statement));
+        if (counted) {
+          bytesRead += bytesReadByProcess() - before;
+          seconds += timed.wallSeconds;
+        }
+      }
+    } finally {
+      await engine.close();
+    }
+  };
+  await step(lakeViewStatements(mirrorDir), copies(current));
+  // episodes from the snapshot's own _current tables, as the CTAS in the refresh database does.
+  await step(snapshotViewStatements(dir, 'parquet')[0], copies([EPISODES]));
   return {
-    events: build.counts.events,
-    largestColumns: largestColumns(join(build.mirrorDir, DEFAULT_LAKE_PREFIX), 8),
-    parquetFilesBytes: folderBytes(join(build.mirrorDir, DEFAULT_LAKE_PREFIX), '.parquet'),
-    ndjsonGzFilesBytes: folderBytes(build.ndjsonDir, '.ndjson.gz'),
-    queries,
-    targetRatio: BYTES_TARGET_RATIO,
-    meetsTarget: queries.every((entry) => entry.fewerBytesRatio >= BYTES_TARGET_RATIO),
+    bytesRead,
+    seconds,
+    parquetFilesBytes: folderBytes(dir, '.parquet'),
+    ndjsonGzFilesBytes: folderBytes(dir, '.ndjson.gz'),
   };
 }
+
+/**
+ * Views with the snapshot tables' names over one format of the snapshot: the `_current`
+ * views as setup statements, `episodes` after the engine's own episodes view (it replaces it).
+ * The NDJSON.gz columns are declared with the Parquet copy's types, so both give the same values.
+ */
+export function snapshotViewStatements(dir: string, format: keyof typeof SNAPSHOT_FILE): [string[], string[]] {
+  const view = (name: string) => {
+    const path = sqlPath(join(dir, SNAPSHOT_FILE[format](name)));
+    if (format === 'parquet') return `CREATE OR REPLACE VIEW ${name} AS SELECT * FROM read_parquet('${path}')`;
+    const parquet = sqlPath(join(dir, SNAPSHOT_FILE.parquet(name)));
+    return `CREATE OR REPLACE VIEW ${name} AS SELECT * FROM read_json('${path}', format = 'newline_delimited', columns = ${jsonColumnsOf(parquet)})`;
+  };
+  const current = SNAPSHOT_VIEWS.filter((name) => name !== EPISODES);
+  return [current.map(view), existsSync(join(dir, SNAPSHOT_FILE[format](EPISODES))) ? [view(EPISODES)] : []];
+}
+
+/** `{'column': 'TYPE', …}` from a Parquet file's footer (the types DuckDB wrote). */
+function jsonColumnsOf(parquetPath: string): string {
+  const bytes = readFileSync(parquetPath);
+  const metadata = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  const columns = metadata.schema.slice(1).map((element) => `'${element.name}': '${duckDbTypeOf(element)}'`);
+  return `{${columns.join(', ')}}`;
+}
+
+function duckDbTypeOf(element: { type?: string; converted_type?: string; logical_type?: { type: string } }): string {
+  const logical = element.logical_type?.type ?? element.converted_type;
+  if (logical === 'DATE') return 'DATE';
+  if (logical === 'TIMESTAMP' || logical === 'TIMESTAMP_MILLIS' || logical === 'TIMESTAMP_MICROS') return 'TIMESTAMP';
+  if (logical === 'STRING' || logical === 'UTF8') return 'VARCHAR';
+  switch (element.type) {
+    case 'BOOLEAN':
+      return 'BOOLEAN';
+    case 'INT32':
+      return 'INTEGER';
+    case 'INT64':
+      return 'BIGINT';
+    case 'DOUBLE':
+      return 'DOUBLE';
+    case 'BYTE_ARRAY':
+      return 'VARCHAR';
+    default:
+      throw new Error(`snapshot: no NDJSON type for Parquet column ${JSON.stringify(element)}`);
+  }
+}
+
+const sqlPath = (path: string) => path.replace(/'/g, "''");
 
 /**
  * Same rows, in the same order, with floating-point results equal up to summation order
@@ -103,9 +250,10 @@ function sameValue(left: unknown, right: unknown): boolean {
 }
 
 /** A fresh engine per query, so nothing read by an earlier query is served from memory. */
-async function bytesOfQuery(setupStatements: string[], query: string, asOf: string) {
+async function bytesOfQuery([setupStatements, afterSetup]: [string[], string[]], query: string, asOf: string) {
   const engine: DuckDbEngine = await createDuckDbEngine({ setupStatements });
   try {
+    for (const statement of afterSetup) await engine.exec(statement);
     // DuckDB caches file blocks across reads by default; Athena bills every scan, so count every read.
     await engine.exec('SET enable_external_file_cache = false');
     // Load and expand the query file before counting: only the lake's bytes should count.
@@ -154,7 +302,7 @@ function ndjsonTableView(table: LakeTable, tableDir: string): string {
 export function largestColumns(dir: string, count: number): ColumnBytes[] {
   const totals = new Map<string, { bytes: number; encodings: Set<string> }>();
   for (const path of filesUnder(dir, '.parquet')) {
-    const table = relative(dir, path).split(sep)[0];
+    const table = relative(dir, path).split(sep)[0].replace(/\.parquet$/, '');
     const bytes = readFileSync(path);
     const metadata = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
     for (const group of metadata.row_groups) {
@@ -191,28 +339,41 @@ function folderBytes(dir: string, suffix: string): number {
 
 export function largestColumnsTable(result: BytesResult): ResultTable {
   return {
-    title: 'Largest Parquet columns in the lake (compressed column-chunk bytes, from the file footers)',
-    columns: ['table.column', 'bytes', 'share', 'encodings'],
-    rows: result.largestColumns.map((entry) => [entry.column, formatBytes(entry.bytes), `${(entry.share * 100).toFixed(1)} %`, entry.encodings.join(' ')]),
+    title: 'Largest Parquet columns in the lake and in the refresh snapshot (compressed column-chunk bytes, from the file footers)',
+    columns: ['files', 'table.column', 'bytes', 'share', 'encodings'],
+    rows: [
+      ...result.largestColumns.map((entry) => ['lake', entry.column, formatBytes(entry.bytes), `${(entry.share * 100).toFixed(1)} %`, entry.encodings.join(' ')]),
+      ...result.snapshotLargestColumns.map((entry) => ['snapshot', entry.column, formatBytes(entry.bytes), `${(entry.share * 100).toFixed(1)} %`, entry.encodings.join(' ')]),
+    ],
   };
 }
 
 export function bytesTable(result: BytesResult): ResultTable {
+  const build = result.snapshotBuild;
   return {
-    title: `Bytes a metric query reads (${result.events.toLocaleString('en-US')} events; files: Parquet ${formatBytes(result.parquetFilesBytes)}, NDJSON.gz ${formatBytes(result.ndjsonGzFilesBytes)})`,
-    columns: ['query', 'Parquet read', 'NDJSON.gz read', '× fewer bytes', 'Parquet s', 'NDJSON.gz s', 'same rows'],
+    title:
+      `Bytes a metric query reads (${result.events.toLocaleString('en-US')} events; lake files: Parquet ${formatBytes(result.parquetFilesBytes)}, NDJSON.gz ${formatBytes(result.ndjsonGzFilesBytes)}; ` +
+      `refresh snapshot files: Parquet ${formatBytes(build.parquetFilesBytes)}, NDJSON.gz ${formatBytes(build.ndjsonGzFilesBytes)})`,
+    columns: ['query', 'lake Parquet', 'lake NDJSON.gz', '× fewer', 'snapshot Parquet', 'snapshot NDJSON.gz', '× fewer', '× fewer than lake NDJSON.gz', 'lake Parquet s', 'snapshot Parquet s', 'same rows'],
     rows: result.queries.map((entry) => [
       entry.query,
       formatBytes(entry.parquetBytesRead),
       formatBytes(entry.ndjsonGzBytesRead),
       entry.fewerBytesRatio.toFixed(1),
+      formatBytes(entry.snapshot.parquetBytesRead),
+      formatBytes(entry.snapshot.ndjsonGzBytesRead),
+      entry.snapshot.fewerBytesRatio.toFixed(1),
+      entry.snapshot.fewerThanLakeNdjsonRatio.toFixed(1),
       entry.parquetSeconds.toFixed(2),
-      entry.ndjsonGzSeconds.toFixed(2),
-      entry.sameRows ? 'yes' : 'NO',
+      entry.snapshot.parquetSeconds.toFixed(2),
+      entry.sameRows && entry.snapshot.sameRows ? 'yes' : 'NO',
     ]),
     notes: [
       'bytes read = /proc/self/io rchar delta around the query (fresh DuckDB, external file cache off).',
-      `target ≥ ${result.targetRatio}× fewer bytes than NDJSON.gz: ${result.meetsTarget ? 'met' : 'NOT met'} for every query.`,
+      'lake = the raw change-log lake (every query re-derives the _current views and episodes); snapshot = the per-refresh CTAS tables ' +
+        '(each _current view and episodes, written here by DuckDB COPY … (FORMAT parquet, COMPRESSION zstd) standing in for Athena\'s CTAS writer; the same rows as NDJSON.gz).',
+      `building the snapshot once per refresh read ${formatBytes(build.bytesRead)} (${build.seconds.toFixed(2)} s): the CTAS scans of the lake, then episodes from the snapshot tables.`,
+      `target ≥ ${result.targetRatio}× fewer bytes than NDJSON.gz of the same data: raw lake ${result.meetsTarget ? 'met' : 'NOT met'}, snapshot ${result.snapshotMeetsTarget ? 'met' : 'NOT met'} for every query.`,
     ],
   };
 }
