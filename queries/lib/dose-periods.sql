@@ -65,7 +65,8 @@ week_offsets AS (
   CROSS JOIN week_digits tens
   CROSS JOIN week_digits hundreds
 ),
--- Up to 1,000 full weeks (19 years) per episode.
+-- Up to 1,000 full weeks (19 years) per episode. The week range is compared as an offset
+-- (offset ≤ last − first), a join on one column each side rather than a per-pair sum.
 client_weeks AS (
   SELECT c.clinic_id,
          c.episode_id,
@@ -74,7 +75,7 @@ client_weeks AS (
          c.weekly_target,
          coalesce(sum(CASE WHEN s.status = 'attended' THEN s.attended_minutes END), 0) AS attended_minutes
   FROM dose_cohort c
-  JOIN week_offsets o ON c.first_full_week + o.offset_weeks <= c.last_full_week
+  JOIN week_offsets o ON o.offset_weeks <= c.last_full_week - c.first_full_week
   LEFT JOIN dose_sessions s
     ON s.clinic_id = c.clinic_id
    AND s.episode_id = c.episode_id
