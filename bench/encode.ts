@@ -24,13 +24,8 @@ import type { ResultTable } from './table';
 
 export const ENCODE_TARGET_RECORDS_PER_CORE_SECOND = 150_000;
 
-/** Batches run before anything is timed (ADR 0090: JIT compilation is not measured; one batch was not enough for the optimising tiers). */
-export const ENCODE_WARM_UP_BATCHES = 10;
-
 export interface EncodeOptions {
   records: number;
-  /** Batches run before timing (default: IOP_BENCH_ENCODE_WARM_UP_BATCHES, else ENCODE_WARM_UP_BATCHES). */
-  warmUpBatches?: number;
   seed?: number | string;
   log?: (line: string) => void;
 }
@@ -48,7 +43,6 @@ export interface EncodeCase {
 
 export interface EncodeResult {
   batchSize: number;
-  warmUpBatches: number;
   records: number;
   rows: number;
   cases: EncodeCase[];
@@ -81,14 +75,8 @@ export async function runEncodeBenchmark(options: EncodeOptions): Promise<Encode
   const batches: DynamoDBRecord[][] = [];
   for (let start = 0; start < records.length; start += batchSize) batches.push(records.slice(start, start + batchSize));
 
-  // Warm-up: JIT the mapping and the encoder before any figure is taken.
-  const fromEnv = Number(process.env.IOP_BENCH_ENCODE_WARM_UP_BATCHES ?? Number.NaN);
-  const wanted = options.warmUpBatches ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : ENCODE_WARM_UP_BATCHES);
-  const warmUp = Math.max(1, Math.min(wanted, batches.length));
-  for (const batch of batches.slice(0, warmUp)) {
-    await deliverChanges(batch, { store: new CountingStore(), lakePrefix: 'lake/', quarantinePrefix: 'quarantine/' });
-    for (const record of batch) mapStreamRecordPhysical(record);
-  }
+  // Warm-up: JIT the mapping and the encoder on one batch before any figure is taken.
+  await deliverChanges(batches[0], { store: new CountingStore(), lakePrefix: 'lake/', quarantinePrefix: 'quarantine/' });
 
   const parquetStore = new CountingStore();
   const streamParquet = await measure(async () => {
@@ -184,7 +172,6 @@ export async function runEncodeBenchmark(options: EncodeOptions): Promise<Encode
   ];
   return {
     batchSize,
-    warmUpBatches: warmUp,
     records: records.length,
     rows,
     cases,
@@ -269,7 +256,6 @@ export function encodeTable(result: EncodeResult): ResultTable {
     ]),
     notes: [
       `records / CPU-s = change records per second of one core (process CPU time, so a loaded machine does not lower it much).`,
-      `warmed up on ${result.warmUpBatches} batch(es) of ${result.batchSize} first.`,
       `target ≥ ${result.targetRecordsPerCoreSecond.toLocaleString('en-US')} records/s per core for stream → Parquet: ${result.meetsTarget ? 'met' : 'NOT met'}.`,
     ],
   };
