@@ -619,6 +619,20 @@ function writeWidePacked(out: ByteWriter, values: Float64Array, from: number, to
   let pos = out.pos;
   let buffer = 0;
   let bits = 0;
+  if (width <= 24) {
+    // Narrow deltas (the usual case): each value fits the 32-bit buffer in one step.
+    for (let index = from; index < from + slots; index += 1) {
+      buffer |= (index < to ? values[index] : 0) << bits;
+      bits += width;
+      while (bits >= 8) {
+        bytes[pos++] = buffer & 0xff;
+        buffer >>>= 8;
+        bits -= 8;
+      }
+    }
+    out.pos = pos;
+    return;
+  }
   for (let index = from; index < from + slots; index += 1) {
     let rest = index < to ? values[index] : 0;
     let remaining = width;
@@ -640,6 +654,9 @@ function writeWidePacked(out: ByteWriter, values: Float64Array, from: number, to
   out.pos = pos;
 }
 
+const dictionaryPositions = new Map<string, number>();
+let dictionaryIndexes = new Uint32Array(1024);
+
 interface Dictionary {
   values: string[];
   indexes: Uint32Array;
@@ -651,9 +668,12 @@ function dictionaryOf(strings: string[]): Dictionary | undefined {
   const count = strings.length;
   if (count < 2) return undefined;
   const maxEntries = Math.max(1, Math.floor(count * DICTIONARY_MAX_SHARE));
-  const positions = new Map<string, number>();
+  // The map and the index buffer are reused: a dictionary is consumed before the next chunk's is built.
+  const positions = dictionaryPositions;
+  positions.clear();
   const values: string[] = [];
-  const indexes = new Uint32Array(count);
+  if (dictionaryIndexes.length < count) dictionaryIndexes = new Uint32Array(Math.max(count, dictionaryIndexes.length * 2));
+  const indexes = dictionaryIndexes;
   let plainBytes = 0;
   let dictionaryBytes = 0;
   for (let index = 0; index < count; index += 1) {
