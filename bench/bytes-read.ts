@@ -9,7 +9,7 @@
  * `COPY … (FORMAT parquet, COMPRESSION zstd)` standing in for Athena's Parquet writer, and
  * the same rows as NDJSON.gz; the metric SQL runs over views with those names.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { SNAPSHOT_VIEWS } from '../lambdas/adapters/athena-engine';
@@ -46,7 +46,14 @@ export interface BytesQueryResult {
     /** Raw-lake NDJSON.gz bytes ÷ snapshot Parquet bytes: the issue's comparison, against the format it replaces. */
     fewerThanLakeNdjsonRatio: number;
     parquetSeconds: number;
-    /** Snapshot Parquet and snapshot NDJSON.gz rows equal the raw-lake Parquet rows. */
+    /**
+     * The snapshot written in SNAPSHOT_BUCKETS files per table by a hash of client_key, as a
+     * CTAS with `bucketed_by = ARRAY['client_key'], bucket_count = N` would (Athena ignores ORDER BY).
+     */
+    bucketedParquetBytesRead: number;
+    /** Snapshot NDJSON.gz bytes ÷ bucketed snapshot Parquet bytes. */
+    bucketedFewerBytesRatio: number;
+    /** Snapshot Parquet (plain and bucketed) and snapshot NDJSON.gz rows equal the raw-lake Parquet rows. */
     sameRows: boolean;
   };
 }
@@ -58,7 +65,11 @@ export interface SnapshotBuild {
   seconds: number;
   parquetFilesBytes: number;
   ndjsonGzFilesBytes: number;
+  bucketedParquetFilesBytes: number;
 }
+
+/** Files per snapshot table in the bucketed variant (hash of client_key). */
+export const SNAPSHOT_BUCKETS = 4;
 
 export interface ColumnBytes {
   column: string;
@@ -96,6 +107,7 @@ export async function runBytesReadBenchmark(build: LakeBuild, asOf: string, log:
       const ndjson = await bytesOfQuery([ndjsonViewStatements(build.ndjsonDir), []], query, asOf);
       const snapshotParquet = await bytesOfQuery(snapshotViewStatements(snapshotDir, 'parquet'), query, asOf);
       const snapshotNdjson = await bytesOfQuery(snapshotViewStatements(snapshotDir, 'ndjson.gz'), query, asOf);
+      const snapshotBucketed = await bytesOfQuery(snapshotViewStatements(snapshotDir, 'bucketed'), query, asOf);
       queries.push({
         query,
         parquetBytesRead: parquet.bytes,
@@ -111,7 +123,9 @@ export async function runBytesReadBenchmark(build: LakeBuild, asOf: string, log:
           fewerBytesRatio: ratio(snapshotNdjson.bytes, snapshotParquet.bytes),
           fewerThanLakeNdjsonRatio: ratio(ndjson.bytes, snapshotParquet.bytes),
           parquetSeconds: snapshotParquet.seconds,
-          sameRows: sameRows(parquet.rows, snapshotParquet.rows) && sameRows(parquet.rows, snapshotNdjson.rows),
+          bucketedParquetBytesRead: snapshotBucketed.bytes,
+          bucketedFewerBytesRatio: ratio(snapshotNdjson.bytes, snapshotBucketed.bytes),
+          sameRows: sameRows(parquet.rows, snapshotParquet.rows) && sameRows(parquet.rows, snapshotNdjson.rows) && sameRows(parquet.rows, snapshotBucketed.rows),
         },
       });
       log(`bytes: ${query} done`);
@@ -123,7 +137,7 @@ export async function runBytesReadBenchmark(build: LakeBuild, asOf: string, log:
       ndjsonGzFilesBytes: folderBytes(build.ndjsonDir, '.ndjson.gz'),
       queries,
       snapshotBuild,
-      snapshotLargestColumns: largestColumns(snapshotDir, 8),
+      snapshotLargestColumns: largestColumns(snapshotDir, 8, 'bucketed'),
       targetRatio: BYTES_TARGET_RATIO,
       meetsTarget: queries.every((entry) => entry.fewerBytesRatio >= BYTES_TARGET_RATIO),
       snapshotMeetsTarget: queries.every((entry) => entry.snapshot.fewerBytesRatio >= BYTES_TARGET_RATIO),
@@ -133,7 +147,11 @@ export async function runBytesReadBenchmark(build: LakeBuild, asOf: string, log:
   }
 }
 
-const SNAPSHOT_FILE = { parquet: (name: string) => `${name}.parquet`, 'ndjson.gz': (name: string) => `${name}.ndjson.gz` };
+const SNAPSHOT_FILE = {
+  parquet: (name: string) => `${name}.parquet`,
+  'ndjson.gz': (name: string) => `${name}.ndjson.gz`,
+  bucketed: (name: string) => join('bucketed', name),
+};
 const EPISODES = 'episodes';
 
 /**
@@ -148,7 +166,10 @@ export async function writeSnapshot(mirrorDir: string, dir: string): Promise<Sna
     names.flatMap((name) => [
       `COPY (SELECT * FROM ${name}) TO '${sqlPath(join(dir, SNAPSHOT_FILE.parquet(name)))}' (FORMAT parquet, COMPRESSION zstd)`,
       `COPY (SELECT * FROM ${name}) TO '${sqlPath(join(dir, SNAPSHOT_FILE['ndjson.gz'](name)))}' (FORMAT json, COMPRESSION gzip)`,
+      `COPY (SELECT *, hash(client_key) % ${SNAPSHOT_BUCKETS} AS snapshot_bucket FROM ${name}) TO '${sqlPath(join(dir, SNAPSHOT_FILE.bucketed(name)))}' ` +
+        '(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (snapshot_bucket))',
     ]);
+  mkdirSync(join(dir, 'bucketed'), { recursive: true });
   let bytesRead = 0;
   let seconds = 0;
   const step = async (setupStatements: string[], statements: string[]) => {
@@ -156,8 +177,8 @@ export async function writeSnapshot(mirrorDir: string, dir: string): Promise<Sna
     try {
       await engine.exec('SET enable_external_file_cache = false');
       for (const [index, statement] of statements.entries()) {
-        // Only the Parquet writes count: the NDJSON.gz copy exists for the comparison, not the refresh.
-        const counted = index % 2 === 0;
+        // Only the plain Parquet writes count: the NDJSON.gz and bucketed copies exist for the comparison.
+        const counted = index % 3 === 0;
         const before = bytesReadByProcess();
         const timed = await measure(() => engine.exec(statement));
         if (counted) {
@@ -172,11 +193,13 @@ export async function writeSnapshot(mirrorDir: string, dir: string): Promise<Sna
   await step(lakeViewStatements(mirrorDir), copies(current));
   // episodes from the snapshot's own _current tables, as the CTAS in the refresh database does.
   await step(snapshotViewStatements(dir, 'parquet')[0], copies([EPISODES]));
+  const bucketedParquetFilesBytes = folderBytes(join(dir, 'bucketed'), '.parquet');
   return {
     bytesRead,
     seconds,
-    parquetFilesBytes: folderBytes(dir, '.parquet'),
+    parquetFilesBytes: folderBytes(dir, '.parquet') - bucketedParquetFilesBytes,
     ndjsonGzFilesBytes: folderBytes(dir, '.ndjson.gz'),
+    bucketedParquetFilesBytes,
   };
 }
 
@@ -189,6 +212,7 @@ export function snapshotViewStatements(dir: string, format: keyof typeof SNAPSHO
   const view = (name: string) => {
     const path = sqlPath(join(dir, SNAPSHOT_FILE[format](name)));
     if (format === 'parquet') return `CREATE OR REPLACE VIEW ${name} AS SELECT * FROM read_parquet('${path}')`;
+    if (format === 'bucketed') return `CREATE OR REPLACE VIEW ${name} AS SELECT * FROM read_parquet('${sqlPath(join(dir, SNAPSHOT_FILE.bucketed(name)))}/*/*.parquet', hive_partitioning = false)`;
     const parquet = sqlPath(join(dir, SNAPSHOT_FILE.parquet(name)));
     return `CREATE OR REPLACE VIEW ${name} AS SELECT * FROM read_json('${path}', format = 'newline_delimited', columns = ${jsonColumnsOf(parquet)})`;
   };
@@ -299,10 +323,11 @@ function ndjsonTableView(table: LakeTable, tableDir: string): string {
 }
 
 /** Compressed bytes per `table.column` over every Parquet file under `dir`, largest first. */
-export function largestColumns(dir: string, count: number): ColumnBytes[] {
+export function largestColumns(dir: string, count: number, skipFolder?: string): ColumnBytes[] {
   const totals = new Map<string, { bytes: number; encodings: Set<string> }>();
   for (const path of filesUnder(dir, '.parquet')) {
     const table = relative(dir, path).split(sep)[0].replace(/\.parquet$/, '');
+    if (table === skipFolder) continue;
     const bytes = readFileSync(path);
     const metadata = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
     for (const group of metadata.row_groups) {
@@ -353,8 +378,22 @@ export function bytesTable(result: BytesResult): ResultTable {
   return {
     title:
       `Bytes a metric query reads (${result.events.toLocaleString('en-US')} events; lake files: Parquet ${formatBytes(result.parquetFilesBytes)}, NDJSON.gz ${formatBytes(result.ndjsonGzFilesBytes)}; ` +
-      `refresh snapshot files: Parquet ${formatBytes(build.parquetFilesBytes)}, NDJSON.gz ${formatBytes(build.ndjsonGzFilesBytes)})`,
-    columns: ['query', 'lake Parquet', 'lake NDJSON.gz', '× fewer', 'snapshot Parquet', 'snapshot NDJSON.gz', '× fewer', '× fewer than lake NDJSON.gz', 'lake Parquet s', 'snapshot Parquet s', 'same rows'],
+      `refresh snapshot files: Parquet ${formatBytes(build.parquetFilesBytes)}, bucketed ${formatBytes(build.bucketedParquetFilesBytes)}, NDJSON.gz ${formatBytes(build.ndjsonGzFilesBytes)})`,
+    columns: [
+      'query',
+      'lake Parquet',
+      'lake NDJSON.gz',
+      '× fewer',
+      'snapshot Parquet',
+      'snapshot NDJSON.gz',
+      '× fewer',
+      '× fewer than lake NDJSON.gz',
+      `bucketed ×${SNAPSHOT_BUCKETS} Parquet`,
+      '× fewer',
+      'lake Parquet s',
+      'snapshot Parquet s',
+      'same rows',
+    ],
     rows: result.queries.map((entry) => [
       entry.query,
       formatBytes(entry.parquetBytesRead),
@@ -364,6 +403,8 @@ export function bytesTable(result: BytesResult): ResultTable {
       formatBytes(entry.snapshot.ndjsonGzBytesRead),
       entry.snapshot.fewerBytesRatio.toFixed(1),
       entry.snapshot.fewerThanLakeNdjsonRatio.toFixed(1),
+      formatBytes(entry.snapshot.bucketedParquetBytesRead),
+      entry.snapshot.bucketedFewerBytesRatio.toFixed(1),
       entry.parquetSeconds.toFixed(2),
       entry.snapshot.parquetSeconds.toFixed(2),
       entry.sameRows && entry.snapshot.sameRows ? 'yes' : 'NO',
@@ -372,6 +413,7 @@ export function bytesTable(result: BytesResult): ResultTable {
       'bytes read = /proc/self/io rchar delta around the query (fresh DuckDB, external file cache off).',
       'lake = the raw change-log lake (every query re-derives the _current views and episodes); snapshot = the per-refresh CTAS tables ' +
         '(each _current view and episodes, written here by DuckDB COPY … (FORMAT parquet, COMPRESSION zstd) standing in for Athena\'s CTAS writer; the same rows as NDJSON.gz).',
+      `bucketed = the same snapshot in ${SNAPSHOT_BUCKETS} files per table by a hash of client_key, as CTAS bucketed_by = ARRAY['client_key'] would write it (Athena ignores ORDER BY in a CTAS, so sorting is not an option).`,
       `building the snapshot once per refresh read ${formatBytes(build.bytesRead)} (${build.seconds.toFixed(2)} s): the CTAS scans of the lake, then episodes from the snapshot tables.`,
       `target ≥ ${result.targetRatio}× fewer bytes than NDJSON.gz of the same data: raw lake ${result.meetsTarget ? 'met' : 'NOT met'}, snapshot ${result.snapshotMeetsTarget ? 'met' : 'NOT met'} for every query.`,
     ],
