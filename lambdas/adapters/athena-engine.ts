@@ -345,11 +345,13 @@ function refreshSnapshot(
   const log = snapshotOptions.log ?? ((line: string) => console.log(JSON.stringify({ level: 'WARN', service: 'athena-snapshot', message: line })));
   let store = snapshotOptions.store;
   let plan: SnapshotPlan | undefined;
+  let ready: string | undefined;
   let databaseRequested = false;
   const ctasQueryIds: string[] = [];
 
   async function drop(): Promise<void> {
     if (!plan) return;
+    ready = undefined;
     const problems: string[] = [];
     if (databaseRequested) {
       try {
@@ -380,7 +382,9 @@ function refreshSnapshot(
 
   async function create(): Promise<string> {
     if (!lakeDatabase) throw new AthenaQueryError('refresh snapshot: the engine needs the lake database (option database) to build a snapshot from');
-    if (plan) throw new AthenaQueryError(`refresh snapshot: already prepared (${plan.database}); one snapshot per engine`);
+    // Once per engine, like the DuckDB engine: a second call changes nothing (a new engine sees newer data).
+    if (ready) return ready;
+    if (plan) throw new AthenaQueryError(`refresh snapshot: this engine already tried ${plan.database} (it failed or was dropped); open a new engine for a new snapshot`);
     plan = snapshotPlan({
       lakeDatabase,
       database: refreshDatabaseName(lakeDatabase, (snapshotOptions.suffix ?? defaultSuffix)()),
@@ -404,7 +408,8 @@ function refreshSnapshot(
           }
         });
       }
-      return current.database;
+      ready = current.database;
+      return ready;
     } catch (error) {
       const reason = error instanceof AthenaQueryError && error.message.startsWith('CTAS of') ? error.message : `${step} failed: ${(error as Error).message}`;
       try {

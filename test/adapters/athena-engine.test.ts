@@ -256,7 +256,8 @@ describe('Athena refresh snapshot (CTAS per refresh)', () => {
     const started = fakeAthena();
     const engine = snapshotEngine();
 
-    // Act
+    // Act: a second prepare changes nothing (once per engine, as on DuckDB)
+    await engine.prepare?.();
     await engine.prepare?.();
     await engine.runQuery('retention', { as_of: '2026-06-30' });
 
@@ -306,6 +307,7 @@ describe('Athena refresh snapshot (CTAS per refresh)', () => {
     // Assess
     await expect(prepared).rejects.toThrow(`refresh snapshot: CTAS of ${REFRESH_DB}.attendance_current failed: Athena rejected query`);
     await expect(prepared).rejects.toThrow(/HIVE_BAD_DATA: broken file/);
+    await expect(engine.prepare?.()).rejects.toThrow('(it failed or was dropped); open a new engine');
     const statements = started.map((entry) => entry.sql);
     expect(statements.some((sql) => sql.startsWith(`CREATE TABLE ${REFRESH_DB}.episodes`))).toBe(false);
     expect(statements[statements.length - 1]).toBe(`DROP SCHEMA IF EXISTS ${REFRESH_DB} CASCADE`);
