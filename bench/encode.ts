@@ -90,6 +90,14 @@ export async function runEncodeBenchmark(options: EncodeOptions): Promise<Encode
   });
   log('encode: stream → Parquet done');
 
+  // The same pass again in the same process: what a warm Lambda container does once the
+  // optimising JIT has compiled the path (the first pass above still pays for that).
+  const secondStore = new CountingStore();
+  const streamParquetAgain = await measure(async () => {
+    for (const batch of batches) await deliverChanges(batch, { store: secondStore, lakePrefix: 'lake/', quarantinePrefix: 'quarantine/' });
+  });
+  log('encode: stream → Parquet second pass done');
+
   const streamNdjson = await measure(() => {
     let bytes = 0;
     for (const batch of batches) {
@@ -164,6 +172,7 @@ export async function runEncodeBenchmark(options: EncodeOptions): Promise<Encode
   });
   const cases = [
     caseOf(`stream → Parquet (deliverChanges, batches of ${batchSize})`, streamParquet.cpuSeconds, streamParquet.wallSeconds, parquetStore.bytes),
+    caseOf(`stream → Parquet, second pass in the same process (JIT-optimised)`, streamParquetAgain.cpuSeconds, streamParquetAgain.wallSeconds, secondStore.bytes),
     caseOf(`stream → NDJSON.gz (general mapping, node:zlib)`, streamNdjson.cpuSeconds, streamNdjson.wallSeconds, streamNdjson.value),
     caseOf('mapping only, general (mapStreamRecord: unmarshall + typed rows)', mappingOnly.cpuSeconds, mappingOnly.wallSeconds, 0),
     caseOf('mapping only, delivery fast path (mapStreamRecordPhysical → column builders)', columnsOnly.cpuSeconds, columnsOnly.wallSeconds, 0),
@@ -256,7 +265,7 @@ export function encodeTable(result: EncodeResult): ResultTable {
     ]),
     notes: [
       `records / CPU-s = change records per second of one core (process CPU time, so a loaded machine does not lower it much).`,
-      `target ≥ ${result.targetRecordsPerCoreSecond.toLocaleString('en-US')} records/s per core for stream → Parquet: ${result.meetsTarget ? 'met' : 'NOT met'}.`,
+      `target ≥ ${result.targetRecordsPerCoreSecond.toLocaleString('en-US')} records/s per core for stream → Parquet (first pass, the row the target is judged on): ${result.meetsTarget ? 'met' : 'NOT met'}.`,
     ],
   };
 }
