@@ -11,7 +11,7 @@ import { ingestFile, type IngestSummary } from '../ingest-client';
 import { formatSummary, progressReporter } from '../commands/ingest';
 import { localDir, localFolder, localPath } from '../local/paths';
 import { runningStack, startLocalStack, type LocalStack } from '../local/stack';
-import { localObjectStore, openLocalLakeEngine } from '../local/lake-engine';
+import { localObjectStore, openLocalLakeEngine, REFRESH_CONNECTIONS } from '../local/lake-engine';
 import { refreshLocalMetrics } from '../commands/refresh';
 import { clinicSummaryTable, type SummaryQueries } from './clinic-summary';
 import { writeDemoReport } from './demo-report';
@@ -115,13 +115,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     log('Waiting for the stream → lake mapping to deliver every change…');
     await timed('lake', () => stack.lakeCaughtUp());
 
-    const engine = await openLocalLakeEngine(stack);
+    // One connection per core: the refresh runs its queries side by side (ADR 0106).
+    const engine = await openLocalLakeEngine(stack, { connections: REFRESH_CONNECTIONS });
     const store = localObjectStore(stack);
     try {
       log(`Materialising the dashboard metrics as of ${asOf}…`);
-      const refresh = await timed('refresh', () =>
-refreshLocalMetrics({ engine, store, asOf }),
-      );
+      const refresh = await timed('refresh', () => refreshLocalMetrics({ engine, store, asOf }));
       log(`  ${refresh.documents} documents from ${refresh.queries} queries`);
       const reportFolder = await timed('report', () => writeDemoReport({ engine, log }));
       const summary = await timed('summary', () => clinicSummaryTable(engine as SummaryQueries, asOf));
