@@ -4,9 +4,16 @@
 --   abstinence_cohort  episodes admitted on or before as_of that pass the filters, with
 --                      period_end = min(discharge, as_of) (a discharge after as_of is not visible)
 --   scheduled_tests    tests scheduled from admission to period_end (both inclusive), numbered
---                      in schedule order (date, then event id: two tests on one day are two tests)
---   test_outcomes      one row per (episode, target, scheduled test): outcome 'negative',
---                      'positive' or 'missing'
+--                      test_seq = 1..K in schedule order (date, then event id: two tests on
+--                      one day are two tests), with days_to_end = days from the test to period_end
+--   applicable_targets one row per (episode, target that applies to it) with the episode's
+--                      K >= 1 scheduled tests (scheduled_tests)
+--   observed_outcomes  one row per (episode, applicable target, scheduled test) whose outcome
+--                      is 'negative' or 'positive'; every other scheduled test of an applicable
+--                      target is 'missing'. Only the observed tests are rows: a test with an
+--                      observed outcome has a target analyte reported, so its target applies,
+--                      and the metrics read K from applicable_targets instead of materialising
+--                      every (episode, target, test) — ADR 0125.
 -- Targets: 'any' (every substance tested), 'primary' (the substances of the episode's
 -- primary substance, map below) and each test substance on its own.
 -- Scoring of a test for a target (METRICS.md §3; DOMAIN-RESEARCH.md §3.2; ADR 0061):
@@ -44,8 +51,10 @@ abstinence_cohort AS (
 scheduled_tests AS (
   SELECT c.clinic_id,
          c.episode_id,
+         c.primary_substance,
          t.event_id,
          t.scheduled_date,
+         date_diff('day', t.scheduled_date, c.period_end) AS days_to_end,
          t.status <> 'collected' AS specimen_missing,
          row_number() OVER (PARTITION BY c.clinic_id, c.episode_id ORDER BY t.scheduled_date, t.event_id) AS test_seq
   FROM abstinence_cohort c
@@ -58,7 +67,10 @@ scheduled_tests AS (
 analyte_results AS (
   SELECT s.clinic_id,
          s.episode_id,
-         s.event_id,
+         s.primary_substance,
+         s.test_seq,
+         s.scheduled_date,
+         s.days_to_end,
          r.substance,
          CASE
            WHEN r.result = 'negative' THEN 'negative'
@@ -115,13 +127,22 @@ episode_specimens AS (
   LEFT JOIN episode_panel p ON p.clinic_id = c.clinic_id AND p.episode_id = c.episode_id
   GROUP BY c.clinic_id, c.episode_id
 ),
+episode_tests AS (
+  SELECT clinic_id, episode_id, count(*) AS scheduled_tests
+  FROM scheduled_tests
+  GROUP BY clinic_id, episode_id
+),
 applicable_targets AS (
-  SELECT DISTINCT t.clinic_id, t.episode_id, t.target
-  FROM episode_target_substances t
-  JOIN episode_specimens s ON s.clinic_id = t.clinic_id AND s.episode_id = t.episode_id
-  LEFT JOIN episode_panel p ON p.clinic_id = t.clinic_id AND p.episode_id = t.episode_id AND p.substance = t.substance
-  WHERE p.substance IS NOT NULL
-     OR (s.panel_size = 0 AND t.target IN ('any', 'primary'))
+  SELECT a.clinic_id, a.episode_id, a.target, n.scheduled_tests
+  FROM (
+    SELECT DISTINCT t.clinic_id, t.episode_id, t.target
+    FROM episode_target_substances t
+    JOIN episode_specimens s ON s.clinic_id = t.clinic_id AND s.episode_id = t.episode_id
+    LEFT JOIN episode_panel p ON p.clinic_id = t.clinic_id AND p.episode_id = t.episode_id AND p.substance = t.substance
+    WHERE p.substance IS NOT NULL
+       OR (s.panel_size = 0 AND t.target IN ('any', 'primary'))
+  ) a
+  JOIN episode_tests n ON n.clinic_id = a.clinic_id AND n.episode_id = a.episode_id
 ),
 target_result_counts AS (
   -- A single-substance target: the test's one result for that substance (results are one
@@ -129,7 +150,9 @@ target_result_counts AS (
   SELECT r.clinic_id,
          r.episode_id,
          r.substance AS target,
-         r.event_id,
+         r.test_seq,
+         r.scheduled_date,
+         r.days_to_end,
          CASE WHEN r.outcome = 'positive' THEN 1 ELSE 0 END AS positives,
          CASE WHEN r.outcome = 'inconclusive' THEN 1 ELSE 0 END AS inconclusives,
          CASE WHEN r.outcome = 'negative' THEN 1 ELSE 0 END AS negatives
@@ -139,47 +162,42 @@ target_result_counts AS (
   SELECT r.clinic_id,
          r.episode_id,
          'any' AS target,
-         r.event_id,
+         r.test_seq,
+         r.scheduled_date,
+         r.days_to_end,
          count_if(r.outcome = 'positive') AS positives,
          count_if(r.outcome = 'inconclusive') AS inconclusives,
          count_if(r.outcome = 'negative') AS negatives
   FROM analyte_results r
   JOIN test_substances s ON s.substance = r.substance
-  GROUP BY r.clinic_id, r.episode_id, r.event_id
+  GROUP BY r.clinic_id, r.episode_id, r.test_seq, r.scheduled_date, r.days_to_end
   UNION ALL
   SELECT r.clinic_id,
          r.episode_id,
          'primary' AS target,
-         r.event_id,
+         r.test_seq,
+         r.scheduled_date,
+         r.days_to_end,
          count_if(r.outcome = 'positive') AS positives,
          count_if(r.outcome = 'inconclusive') AS inconclusives,
          count_if(r.outcome = 'negative') AS negatives
   FROM analyte_results r
-  JOIN abstinence_cohort c ON c.clinic_id = r.clinic_id AND c.episode_id = r.episode_id
-  JOIN primary_substance_map m ON m.primary_substance = c.primary_substance AND m.substance = r.substance
-  GROUP BY r.clinic_id, r.episode_id, r.event_id
+  JOIN primary_substance_map m ON m.primary_substance = r.primary_substance AND m.substance = r.substance
+  GROUP BY r.clinic_id, r.episode_id, r.test_seq, r.scheduled_date, r.days_to_end
 ),
-test_outcomes AS (
-  SELECT a.clinic_id,
-         a.episode_id,
-         a.target,
-         s.event_id,
-         s.scheduled_date,
-         s.test_seq,
-         CASE
-           WHEN s.specimen_missing THEN 'missing'
-           WHEN coalesce(r.positives, 0) > 0 THEN 'positive'
-           WHEN coalesce(r.inconclusives, 0) > 0 THEN 'missing'
-           WHEN coalesce(r.negatives, 0) > 0 THEN 'negative'
-           ELSE 'missing'
-         END AS outcome
-  FROM applicable_targets a
-  JOIN scheduled_tests s ON s.clinic_id = a.clinic_id AND s.episode_id = a.episode_id
-  LEFT JOIN target_result_counts r
-    ON r.clinic_id = a.clinic_id
-   AND r.episode_id = a.episode_id
-   AND r.target = a.target
-   AND r.event_id = s.event_id
+observed_outcomes AS (
+  SELECT clinic_id, episode_id, target, test_seq, scheduled_date, days_to_end, outcome
+  FROM (
+    SELECT r.*,
+           CASE
+             WHEN r.positives > 0 THEN 'positive'
+             WHEN r.inconclusives > 0 THEN 'missing'
+             WHEN r.negatives > 0 THEN 'negative'
+             ELSE 'missing'
+           END AS outcome
+    FROM target_result_counts r
+  ) scored
+  WHERE outcome <> 'missing'
 ),
 abstinence_scopes AS (
   SELECT 'all' AS scope

@@ -41,60 +41,77 @@ WITH params AS (
          CAST(? AS INTEGER) AS final_weeks
 ),
 -- include: lib/drug-test-outcomes.sql
--- run_key: the number of not-negative tests up to each test. Consecutive negative tests
--- share it and the next negative run has a higher one, so (episode, target, run_key) over
--- the negative tests is exactly their runs; one window specification with lag, so one sort.
-ordered AS (
-  SELECT o.*,
-         lag(o.outcome) OVER (PARTITION BY o.clinic_id, o.episode_id, o.target ORDER BY o.test_seq) AS previous_outcome,
-         sum(CASE WHEN o.outcome = 'negative' THEN 0 ELSE 1 END) OVER (
-           PARTITION BY o.clinic_id, o.episode_id, o.target ORDER BY o.test_seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-         ) AS run_key
-  FROM test_outcomes o
-),
+-- Everything below is computed from the negative tests of each (episode, target) and the
+-- K scheduled tests of the episode; every other scheduled test is not negative.
+-- run_key: test_seq − the test's rank among the episode's negative tests for the target =
+-- the number of not-negative tests before it. Consecutive negative tests share it and the
+-- next negative run has a higher one, so (episode, target, run_key) is exactly the runs.
 negative_runs AS (
-  SELECT clinic_id,
-         episode_id,
-         target,
+  SELECT n.clinic_id,
+         n.episode_id,
+         n.target,
          count(*) AS run_tests,
-         date_diff('day', min(scheduled_date), max(scheduled_date)) AS run_span_days
-  FROM ordered
-  WHERE outcome = 'negative'
-  GROUP BY clinic_id, episode_id, target, run_key
+         min(n.test_seq) AS first_seq,
+         max(n.test_seq) AS last_seq,
+         date_diff('day', min(n.scheduled_date), max(n.scheduled_date)) AS run_span_days,
+         count_if(n.days_to_end < 7 * p.final_weeks) AS final_negative
+  FROM (
+    SELECT o.clinic_id,
+           o.episode_id,
+           o.target,
+           o.test_seq,
+           o.scheduled_date,
+           o.days_to_end,
+           o.test_seq - row_number() OVER (PARTITION BY o.clinic_id, o.episode_id, o.target ORDER BY o.test_seq) AS run_key
+    FROM observed_outcomes o
+    WHERE o.outcome = 'negative'
+  ) n
+  CROSS JOIN params p
+  GROUP BY n.clinic_id, n.episode_id, n.target, n.run_key
 ),
-longest_runs AS (
+target_runs AS (
   SELECT clinic_id,
          episode_id,
          target,
          max(run_tests) AS longest_tests,
-         max(CAST(run_span_days + 7 AS DOUBLE) / 7E0) AS longest_weeks
+         max(CAST(run_span_days + 7 AS DOUBLE) / 7E0) AS longest_weeks,
+         count(*) AS runs,
+         sum(run_tests) AS negative_tests,
+         min(first_seq) AS first_negative_seq,
+         max(last_seq) AS last_negative_seq,
+         sum(final_negative) AS final_negative
   FROM negative_runs
   GROUP BY clinic_id, episode_id, target
 ),
-episode_runs AS (
-  SELECT o.clinic_id,
-         o.episode_id,
-         o.target,
-         c.discharge_reason,
-         count_if(o.outcome <> 'negative' AND o.previous_outcome <> 'negative') > 0 AS two_consecutive_positive,
-         count_if(date_diff('day', o.scheduled_date, c.period_end) < 7 * p.final_weeks) AS final_tests,
-         count_if(date_diff('day', o.scheduled_date, c.period_end) < 7 * p.final_weeks AND o.outcome <> 'negative') AS final_not_negative
-  FROM ordered o
-  JOIN abstinence_cohort c ON c.clinic_id = o.clinic_id AND c.episode_id = o.episode_id
+-- final_tests: the episode's scheduled tests in the final weeks (the same for every target).
+episode_final_tests AS (
+  SELECT s.clinic_id,
+         s.episode_id,
+         count_if(s.days_to_end < 7 * p.final_weeks) AS final_tests
+  FROM scheduled_tests s
   CROSS JOIN params p
-  GROUP BY o.clinic_id, o.episode_id, o.target, c.discharge_reason
+  GROUP BY s.clinic_id, s.episode_id
 ),
+-- Two consecutive not-negative tests: the not-negative tests of the K form blocks between
+-- the negative runs, and the number of adjacent not-negative pairs is (not-negative tests −
+-- blocks). Blocks and runs alternate, so blocks = runs + 1 − (first test negative) − (last
+-- test negative); with no negative test, 1 block of K tests.
 episode_summary AS (
-  SELECT e.clinic_id,
-         e.target,
-         coalesce(l.longest_tests, 0) AS longest_tests,
-         coalesce(l.longest_weeks, 0E0) AS longest_weeks,
-         e.two_consecutive_positive,
-         e.discharge_reason IS NOT NULL AS discharged,
-         e.discharge_reason = 'completed' AND e.final_tests > 0 AS completer_with_final_tests,
-         e.discharge_reason = 'completed' AND e.final_tests > 0 AND e.final_not_negative = 0 AS abstinent_at_end
-  FROM episode_runs e
-  LEFT JOIN longest_runs l ON l.clinic_id = e.clinic_id AND l.episode_id = e.episode_id AND l.target = e.target
+  SELECT a.clinic_id,
+         a.target,
+         coalesce(r.longest_tests, 0) AS longest_tests,
+         coalesce(r.longest_weeks, 0E0) AS longest_weeks,
+         (a.scheduled_tests - coalesce(r.negative_tests, 0))
+           - (coalesce(r.runs, 0) + 1
+              - CASE WHEN r.first_negative_seq = 1 THEN 1 ELSE 0 END
+              - CASE WHEN r.last_negative_seq = a.scheduled_tests THEN 1 ELSE 0 END) > 0 AS two_consecutive_positive,
+         c.discharge_reason IS NOT NULL AS discharged,
+         c.discharge_reason = 'completed' AND f.final_tests > 0 AS completer_with_final_tests,
+         c.discharge_reason = 'completed' AND f.final_tests > 0 AND f.final_tests = coalesce(r.final_negative, 0) AS abstinent_at_end
+  FROM applicable_targets a
+  JOIN abstinence_cohort c ON c.clinic_id = a.clinic_id AND c.episode_id = a.episode_id
+  JOIN episode_final_tests f ON f.clinic_id = a.clinic_id AND f.episode_id = a.episode_id
+  LEFT JOIN target_runs r ON r.clinic_id = a.clinic_id AND r.episode_id = a.episode_id AND r.target = a.target
 ),
 scoped AS (
   SELECT CASE WHEN k.kind = 'all' THEN 'all' ELSE s.clinic_id END AS scope, s.*

@@ -32,15 +32,26 @@ WITH params AS (
          CAST(? AS DATE) AS cohort_to
 ),
 -- include: lib/drug-test-outcomes.sql
-episode_rates AS (
+-- Per episode and applicable target: its K scheduled tests, and of them the observed
+-- (negative or positive) and negative ones; every other scheduled test is missing.
+target_observed AS (
   SELECT clinic_id,
          episode_id,
          target,
-         count(*) AS scheduled,
-         count_if(outcome <> 'missing') AS observed,
+         count(*) AS observed,
          count_if(outcome = 'negative') AS negative
-  FROM test_outcomes
+  FROM observed_outcomes
   GROUP BY clinic_id, episode_id, target
+),
+episode_rates AS (
+  SELECT a.clinic_id,
+         a.episode_id,
+         a.target,
+         a.scheduled_tests AS scheduled,
+         coalesce(o.observed, 0) AS observed,
+         coalesce(o.negative, 0) AS negative
+  FROM applicable_targets a
+  LEFT JOIN target_observed o ON o.clinic_id = a.clinic_id AND o.episode_id = a.episode_id AND o.target = a.target
 ),
 scoped AS (
   SELECT CASE WHEN k.kind = 'all' THEN 'all' ELSE r.clinic_id END AS scope, r.*
