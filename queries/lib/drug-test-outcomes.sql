@@ -3,12 +3,15 @@
 -- Needs a params CTE with as_of, clinic_id, program_id, cohort_from, cohort_to. Defines:
 --   abstinence_cohort  episodes admitted on or before as_of that pass the filters, with
 --                      period_end = min(discharge, as_of) (a discharge after as_of is not visible)
+--                      and episode_key, a number per episode of the cohort: the rows below are
+--                      keyed by (episode_key, target_order) integers, which DuckDB hashes and
+--                      sorts far faster than (clinic_id, episode_id, target) strings (ADR 0125)
 --   scheduled_tests    tests scheduled from admission to period_end (both inclusive), numbered
 --                      test_seq = 1..K in schedule order (date, then event id: two tests on
 --                      one day are two tests), with days_to_end = days from the test to period_end
---   applicable_targets one row per (episode, target that applies to it) with the episode's
---                      K >= 1 scheduled tests (scheduled_tests)
---   observed_outcomes  one row per (episode, applicable target, scheduled test) whose outcome
+--   applicable_targets one row per (episode, target that applies to it): clinic_id,
+--                      episode_key, target, target_order and the episode's K >= 1 scheduled tests
+--   observed_outcomes  one row per (episode_key, target_order, test_seq) whose outcome
 --                      is 'negative' or 'positive'; every other scheduled test of an applicable
 --                      target is 'missing'. Only the observed tests are rows: a test with an
 --                      observed outcome has a target analyte reported, so its target applies,
@@ -35,6 +38,7 @@ abstinence_cohort AS (
   SELECT e.clinic_id,
          e.program_id,
          e.episode_id,
+         row_number() OVER (ORDER BY e.clinic_id, e.episode_id) AS episode_key,
          e.admission_date,
          e.primary_substance,
          CASE WHEN e.discharge_date <= p.as_of THEN e.discharge_date END AS discharge_date,
@@ -50,13 +54,13 @@ abstinence_cohort AS (
 ),
 scheduled_tests AS (
   SELECT c.clinic_id,
-         c.episode_id,
+         c.episode_key,
          c.primary_substance,
          t.event_id,
          t.scheduled_date,
          date_diff('day', t.scheduled_date, c.period_end) AS days_to_end,
          t.status <> 'collected' AS specimen_missing,
-         row_number() OVER (PARTITION BY c.clinic_id, c.episode_id ORDER BY t.scheduled_date, t.event_id) AS test_seq
+         row_number() OVER (PARTITION BY c.episode_key ORDER BY t.scheduled_date, t.event_id) AS test_seq
   FROM abstinence_cohort c
   JOIN drug_tests_current t
     ON t.clinic_id = c.clinic_id
@@ -65,8 +69,7 @@ scheduled_tests AS (
     AND t.scheduled_date <= c.period_end
 ),
 analyte_results AS (
-  SELECT s.clinic_id,
-         s.episode_id,
+  SELECT s.episode_key,
          s.primary_substance,
          s.test_seq,
          s.scheduled_date,
@@ -105,51 +108,50 @@ abstinence_targets (target, target_order) AS (
   UNION ALL
   SELECT substance, substance_order FROM test_substances
 ),
-episode_target_substances AS (
-  SELECT c.clinic_id, c.episode_id, 'any' AS target, s.substance
-  FROM abstinence_cohort c
-  CROSS JOIN test_substances s
-  UNION ALL
-  SELECT c.clinic_id, c.episode_id, 'primary', m.substance
-  FROM abstinence_cohort c
-  JOIN primary_substance_map m ON m.primary_substance = c.primary_substance
-  UNION ALL
-  SELECT c.clinic_id, c.episode_id, s.substance, s.substance
-  FROM abstinence_cohort c
-  CROSS JOIN test_substances s
-),
+-- The panel: the substances reported on the episode's collected scheduled tests.
 episode_panel AS (
-  SELECT DISTINCT clinic_id, episode_id, substance FROM analyte_results
+  SELECT DISTINCT episode_key, substance FROM analyte_results
 ),
-episode_specimens AS (
-  SELECT c.clinic_id, c.episode_id, count(DISTINCT p.substance) AS panel_size
+-- Per episode: its K scheduled tests (episodes with K = 0 have no test to score) and how
+-- many panel substances are any test substance, and of its primary substance's map.
+episode_targets AS (
+  SELECT c.clinic_id,
+         c.episode_key,
+         c.primary_substance,
+         k.scheduled_tests,
+         count(p.substance) AS panel_size,
+         count(s.substance) AS panel_test_substances,
+         count(m.substance) AS panel_primary_substances
   FROM abstinence_cohort c
-  LEFT JOIN episode_panel p ON p.clinic_id = c.clinic_id AND p.episode_id = c.episode_id
-  GROUP BY c.clinic_id, c.episode_id
+  JOIN (SELECT episode_key, count(*) AS scheduled_tests FROM scheduled_tests GROUP BY episode_key) k
+    ON k.episode_key = c.episode_key
+  LEFT JOIN episode_panel p ON p.episode_key = c.episode_key
+  LEFT JOIN test_substances s ON s.substance = p.substance
+  LEFT JOIN primary_substance_map m ON m.primary_substance = c.primary_substance AND m.substance = p.substance
+  GROUP BY c.clinic_id, c.episode_key, c.primary_substance, k.scheduled_tests
 ),
-episode_tests AS (
-  SELECT clinic_id, episode_id, count(*) AS scheduled_tests
-  FROM scheduled_tests
-  GROUP BY clinic_id, episode_id
-),
+-- A target applies when one of its substances is in the panel; 'any' and 'primary' also
+-- when the panel is empty ('primary' only for a primary substance of the map).
 applicable_targets AS (
-  SELECT a.clinic_id, a.episode_id, a.target, n.scheduled_tests
-  FROM (
-    SELECT DISTINCT t.clinic_id, t.episode_id, t.target
-    FROM episode_target_substances t
-    JOIN episode_specimens s ON s.clinic_id = t.clinic_id AND s.episode_id = t.episode_id
-    LEFT JOIN episode_panel p ON p.clinic_id = t.clinic_id AND p.episode_id = t.episode_id AND p.substance = t.substance
-    WHERE p.substance IS NOT NULL
-       OR (s.panel_size = 0 AND t.target IN ('any', 'primary'))
-  ) a
-  JOIN episode_tests n ON n.clinic_id = a.clinic_id AND n.episode_id = a.episode_id
+  SELECT clinic_id, episode_key, 'any' AS target, 0 AS target_order, scheduled_tests
+  FROM episode_targets
+  WHERE panel_test_substances > 0 OR panel_size = 0
+  UNION ALL
+  SELECT clinic_id, episode_key, 'primary', 1, scheduled_tests
+  FROM episode_targets
+  WHERE panel_primary_substances > 0
+     OR (panel_size = 0 AND primary_substance IN (SELECT primary_substance FROM primary_substance_map))
+  UNION ALL
+  SELECT e.clinic_id, e.episode_key, s.substance, s.substance_order, e.scheduled_tests
+  FROM episode_targets e
+  JOIN episode_panel p ON p.episode_key = e.episode_key
+  JOIN test_substances s ON s.substance = p.substance
 ),
 target_result_counts AS (
   -- A single-substance target: the test's one result for that substance (results are one
   -- row per substance per test), so no grouping is needed.
-  SELECT r.clinic_id,
-         r.episode_id,
-         r.substance AS target,
+  SELECT r.episode_key,
+         s.substance_order AS target_order,
          r.test_seq,
          r.scheduled_date,
          r.days_to_end,
@@ -159,9 +161,8 @@ target_result_counts AS (
   FROM analyte_results r
   JOIN test_substances s ON s.substance = r.substance
   UNION ALL
-  SELECT r.clinic_id,
-         r.episode_id,
-         'any' AS target,
+  SELECT r.episode_key,
+         0 AS target_order,
          r.test_seq,
          r.scheduled_date,
          r.days_to_end,
@@ -170,11 +171,10 @@ target_result_counts AS (
          count_if(r.outcome = 'negative') AS negatives
   FROM analyte_results r
   JOIN test_substances s ON s.substance = r.substance
-  GROUP BY r.clinic_id, r.episode_id, r.test_seq, r.scheduled_date, r.days_to_end
+  GROUP BY r.episode_key, r.test_seq, r.scheduled_date, r.days_to_end
   UNION ALL
-  SELECT r.clinic_id,
-         r.episode_id,
-         'primary' AS target,
+  SELECT r.episode_key,
+         1 AS target_order,
          r.test_seq,
          r.scheduled_date,
          r.days_to_end,
@@ -183,10 +183,10 @@ target_result_counts AS (
          count_if(r.outcome = 'negative') AS negatives
   FROM analyte_results r
   JOIN primary_substance_map m ON m.primary_substance = r.primary_substance AND m.substance = r.substance
-  GROUP BY r.clinic_id, r.episode_id, r.test_seq, r.scheduled_date, r.days_to_end
+  GROUP BY r.episode_key, r.test_seq, r.scheduled_date, r.days_to_end
 ),
 observed_outcomes AS (
-  SELECT clinic_id, episode_id, target, test_seq, scheduled_date, days_to_end, outcome
+  SELECT episode_key, target_order, test_seq, scheduled_date, days_to_end, outcome
   FROM (
     SELECT r.*,
            CASE

@@ -47,32 +47,29 @@ WITH params AS (
 -- the number of not-negative tests before it. Consecutive negative tests share it and the
 -- next negative run has a higher one, so (episode, target, run_key) is exactly the runs.
 negative_runs AS (
-  SELECT n.clinic_id,
-         n.episode_id,
-         n.target,
+  SELECT n.episode_key,
+         n.target_order,
          count(*) AS run_tests,
          min(n.test_seq) AS first_seq,
          max(n.test_seq) AS last_seq,
          date_diff('day', min(n.scheduled_date), max(n.scheduled_date)) AS run_span_days,
          count_if(n.days_to_end < 7 * p.final_weeks) AS final_negative
   FROM (
-    SELECT o.clinic_id,
-           o.episode_id,
-           o.target,
+    SELECT o.episode_key,
+           o.target_order,
            o.test_seq,
            o.scheduled_date,
            o.days_to_end,
-           o.test_seq - row_number() OVER (PARTITION BY o.clinic_id, o.episode_id, o.target ORDER BY o.test_seq) AS run_key
+           o.test_seq - row_number() OVER (PARTITION BY o.episode_key, o.target_order ORDER BY o.test_seq) AS run_key
     FROM observed_outcomes o
     WHERE o.outcome = 'negative'
   ) n
   CROSS JOIN params p
-  GROUP BY n.clinic_id, n.episode_id, n.target, n.run_key
+  GROUP BY n.episode_key, n.target_order, n.run_key
 ),
 target_runs AS (
-  SELECT clinic_id,
-         episode_id,
-         target,
+  SELECT episode_key,
+         target_order,
          max(run_tests) AS longest_tests,
          max(CAST(run_span_days + 7 AS DOUBLE) / 7E0) AS longest_weeks,
          count(*) AS runs,
@@ -81,16 +78,15 @@ target_runs AS (
          max(last_seq) AS last_negative_seq,
          sum(final_negative) AS final_negative
   FROM negative_runs
-  GROUP BY clinic_id, episode_id, target
+  GROUP BY episode_key, target_order
 ),
 -- final_tests: the episode's scheduled tests in the final weeks (the same for every target).
 episode_final_tests AS (
-  SELECT s.clinic_id,
-         s.episode_id,
+  SELECT s.episode_key,
          count_if(s.days_to_end < 7 * p.final_weeks) AS final_tests
   FROM scheduled_tests s
   CROSS JOIN params p
-  GROUP BY s.clinic_id, s.episode_id
+  GROUP BY s.episode_key
 ),
 -- Two consecutive not-negative tests: the not-negative tests of the K form blocks between
 -- the negative runs, and the number of adjacent not-negative pairs is (not-negative tests −
@@ -99,6 +95,7 @@ episode_final_tests AS (
 episode_summary AS (
   SELECT a.clinic_id,
          a.target,
+         a.target_order,
          coalesce(r.longest_tests, 0) AS longest_tests,
          coalesce(r.longest_weeks, 0E0) AS longest_weeks,
          (a.scheduled_tests - coalesce(r.negative_tests, 0))
@@ -109,9 +106,9 @@ episode_summary AS (
          c.discharge_reason = 'completed' AND f.final_tests > 0 AS completer_with_final_tests,
          c.discharge_reason = 'completed' AND f.final_tests > 0 AND f.final_tests = coalesce(r.final_negative, 0) AS abstinent_at_end
   FROM applicable_targets a
-  JOIN abstinence_cohort c ON c.clinic_id = a.clinic_id AND c.episode_id = a.episode_id
-  JOIN episode_final_tests f ON f.clinic_id = a.clinic_id AND f.episode_id = a.episode_id
-  LEFT JOIN target_runs r ON r.clinic_id = a.clinic_id AND r.episode_id = a.episode_id AND r.target = a.target
+  JOIN abstinence_cohort c ON c.episode_key = a.episode_key
+  JOIN episode_final_tests f ON f.episode_key = a.episode_key
+  LEFT JOIN target_runs r ON r.episode_key = a.episode_key AND r.target_order = a.target_order
 ),
 scoped AS (
   SELECT CASE WHEN k.kind = 'all' THEN 'all' ELSE s.clinic_id END AS scope, s.*
@@ -120,9 +117,9 @@ scoped AS (
 ),
 ranked AS (
   SELECT s.*,
-         row_number() OVER (PARTITION BY scope, target ORDER BY longest_tests) AS rn_tests,
-         row_number() OVER (PARTITION BY scope, target ORDER BY longest_weeks) AS rn_weeks,
-         count(*) OVER (PARTITION BY scope, target) AS n
+         row_number() OVER (PARTITION BY scope, target_order ORDER BY longest_tests) AS rn_tests,
+         row_number() OVER (PARTITION BY scope, target_order ORDER BY longest_weeks) AS rn_weeks,
+         count(*) OVER (PARTITION BY scope, target_order) AS n
   FROM scoped s
 ),
 summary AS (

@@ -35,23 +35,21 @@ WITH params AS (
 -- Per episode and applicable target: its K scheduled tests, and of them the observed
 -- (negative or positive) and negative ones; every other scheduled test is missing.
 target_observed AS (
-  SELECT clinic_id,
-         episode_id,
-         target,
+  SELECT episode_key,
+         target_order,
          count(*) AS observed,
          count_if(outcome = 'negative') AS negative
   FROM observed_outcomes
-  GROUP BY clinic_id, episode_id, target
+  GROUP BY episode_key, target_order
 ),
 episode_rates AS (
   SELECT a.clinic_id,
-         a.episode_id,
          a.target,
          a.scheduled_tests AS scheduled,
          coalesce(o.observed, 0) AS observed,
          coalesce(o.negative, 0) AS negative
   FROM applicable_targets a
-  LEFT JOIN target_observed o ON o.clinic_id = a.clinic_id AND o.episode_id = a.episode_id AND o.target = a.target
+  LEFT JOIN target_observed o ON o.episode_key = a.episode_key AND o.target_order = a.target_order
 ),
 scoped AS (
   SELECT CASE WHEN k.kind = 'all' THEN 'all' ELSE r.clinic_id END AS scope, r.*
