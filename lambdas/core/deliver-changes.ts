@@ -74,10 +74,13 @@ interface Partition {
 }
 
 function planObjects(records: DynamoDBRecord[], deps: DeliveryDeps): { objects: PlannedObject[]; rows: number; quarantined: number } {
-  // Per table (in LAKE_TABLE_NAMES order), its partitions by dt: a batch spans few days.
-  const partitions: Map<string, Partition>[] = LAKE_TABLE_NAMES.map(() => new Map());
+  // Per table, its partitions by dt (a batch spans few days); objects are planned in LAKE_TABLE_NAMES
+  // order below. A Map by table name, not an object indexed by it: a keyed property load with a
+  // table name it had not seen yet deoptimised the optimised planObjects.
+  const partitions = new Map<LakeTableName, Map<string, Partition>>();
+  for (const table of LAKE_TABLE_NAMES) partitions.set(table, new Map());
   const partitionOf = (table: LakeTableName, dt: string): Partition => {
-    const byDate = partitions[TABLE_INDEX[table]];
+    const byDate = partitions.get(table) as Map<string, Partition>;
     let partition = byDate.get(dt);
     if (!partition) {
       partition = { table, dt, builder: new LakeFileBuilder(lakeTable(table)), records: [], seqs: [] };
@@ -124,7 +127,7 @@ function planObjects(records: DynamoDBRecord[], deps: DeliveryDeps): { objects: 
     }
   }
   // Table order then date: stable, and parents (drug_tests) before children (drug_test_results).
-  for (const byDate of partitions) {
+  for (const byDate of partitions.values()) {
     for (const partition of [...byDate.values()].sort((a, b) => a.dt.localeCompare(b.dt))) {
       objects.push({
         key: partitionObjectKey(deps.lakePrefix, partition.table, partition.dt, partition.seqs),
@@ -136,8 +139,6 @@ function planObjects(records: DynamoDBRecord[], deps: DeliveryDeps): { objects: 
   }
   return { objects, rows, quarantined };
 }
-
-const TABLE_INDEX = Object.fromEntries(LAKE_TABLE_NAMES.map((table, index) => [table, index])) as Record<LakeTableName, number>;
 
 /**
  * `<prefix><table>/dt=<dt>/<first change_seq>-<last change_seq>-<hash>.parquet`: the same records

@@ -83,17 +83,14 @@ function emitLiteral(input: Uint8Array, from: number, to: number, output: Uint8A
 function emitCopy(offset: number, length: number, output: Uint8Array, at: number): number {
   let op = at;
   let rest = length;
-  while (rest >= 68) {
-    output[op++] = 2 | (63 << 2);
+  // Copies of 64 while at least 68 remain, then one of 60 if 65–67 remain (so the last copy has
+  // at least 4): one loop body for both, so the rare 60 does not reach code without type feedback.
+  while (rest > 64) {
+    const take = rest >= 68 ? 64 : 60;
+    output[op++] = 2 | ((take - 1) << 2);
     output[op++] = offset & 0xff;
     output[op++] = offset >>> 8;
-    rest -= 64;
-  }
-  if (rest > 64) {
-    output[op++] = 2 | (59 << 2);
-    output[op++] = offset & 0xff;
-    output[op++] = offset >>> 8;
-    rest -= 60;
+    rest -= take;
   }
   if (rest < 12 && offset < 2048) {
     output[op++] = 1 | ((rest - 4) << 2) | ((offset >>> 8) << 5);
@@ -111,8 +108,9 @@ function compressFragment(input: Uint8Array, start: number, end: number, output:
   let op = at;
   const size = end - start;
   if (size < INPUT_MARGIN) return size === 0 ? op : emitLiteral(input, start, end, output, op);
-  let bits = MIN_HASH_BITS;
-  while (bits < MAX_HASH_BITS && 1 << bits < size) bits += 1;
+  // The smallest table of at least 2^MIN_HASH_BITS entries that covers the input, up to 2^MAX_HASH_BITS
+  // (without a loop: its increment, never run on small warm-up pages, deoptimised the compressor later).
+  const bits = Math.min(MAX_HASH_BITS, Math.max(MIN_HASH_BITS, 32 - Math.clz32(size - 1)));
   const shift = 32 - bits;
   const table = (hashTables[bits] ??= new Uint16Array(1 << bits));
   table.fill(0);

@@ -66,27 +66,56 @@ const UNIQUE_PROBE_MAX_DISTINCT = 120;
 export type PhysicalValue = string | number | boolean | null;
 
 export class ColumnBuffer {
-  /** Definition level per row: 1 = value present, 0 = null. */
-  defs: number[] = [];
+  /**
+   * Definition level per row (1 = value present, 0 = null), rows of them. Typed arrays, not
+   * number[]: a number[] changes elements kind (SMI → DOUBLE) when the first epoch-ms value
+   * arrives, and every such transition deoptimises the code that pushed into it.
+   */
+  defs: Uint8Array = new Uint8Array(INITIAL_CAPACITY);
   rows = 0;
   /** Non-null values, in row order: strings for STRING, numbers (booleans as 0/1) otherwise. */
   strings: string[] = [];
-  numbers: number[] = [];
+  /** numberCount of them are set. */
+  numbers: Float64Array = NO_NUMBERS;
+  numberCount = 0;
   present = 0;
 
   constructor(readonly column: WriterColumn) {}
 
   push(value: PhysicalValue): void {
-    this.rows += 1;
+    const row = this.rows;
+    if (row === this.defs.length) this.defs = grown(this.defs);
+    this.rows = row + 1;
     if (value === null) {
-      this.defs.push(0);
+      this.defs[row] = 0;
       return;
     }
-    this.defs.push(1);
+    this.defs[row] = 1;
     this.present += 1;
     if (typeof value === 'string') this.strings.push(value);
-    else this.numbers.push(value === true ? 1 : value === false ? 0 : value);
+    else {
+      const at = this.numberCount;
+      if (at === this.numbers.length) this.numbers = grownNumbers(this.numbers);
+      this.numbers[at] = value === true ? 1 : value === false ? 0 : value;
+      this.numberCount = at + 1;
+    }
   }
+}
+
+const INITIAL_CAPACITY = 256;
+/** STRING columns never hold numbers: they share this empty array instead of allocating one. */
+const NO_NUMBERS = new Float64Array(0);
+
+function grown(bytes: Uint8Array): Uint8Array {
+  const next = new Uint8Array(bytes.length * 2);
+  next.set(bytes);
+  return next;
+}
+
+function grownNumbers(numbers: Float64Array): Float64Array {
+  const next = new Float64Array(Math.max(INITIAL_CAPACITY, numbers.length * 2));
+  next.set(numbers);
+  return next;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -360,6 +389,15 @@ function zigzag(value: number): number {
   return value >= 0 ? value * 2 : -value * 2 - 1;
 }
 
+/**
+ * zigzag for the delta encoder's values (epoch ms, beyond 31 bits): a function of its own so
+ * its type feedback is doubles from the first call, and branch-free so a first negative delta
+ * does not reach an operation without feedback (either would deoptimise the encoder).
+ */
+function zigzagWide(value: number): number {
+  return Math.abs(value) * 2 - (value < 0 ? 1 : 0);
+}
+
 // ---------------------------------------------------------------------------------------
 // Column chunks.
 
@@ -557,10 +595,11 @@ const DELTA_MAX_SPAN = 2 ** 51;
 /** True when the chunk's values are close enough together for exact delta arithmetic in doubles. */
 function deltaFits(buffer: ColumnBuffer): boolean {
   const numbers = buffer.numbers;
-  if (numbers.length === 0) return false;
+  const count = buffer.numberCount;
+  if (count === 0) return false;
   let min = numbers[0];
   let max = numbers[0];
-  for (let index = 1; index < numbers.length; index += 1) {
+  for (let index = 1; index < count; index += 1) {
     const value = numbers[index];
     if (value < min) min = value;
     else if (value > max) max = value;
@@ -569,11 +608,11 @@ function deltaFits(buffer: ColumnBuffer): boolean {
 }
 
 /** values[from, to) (at least one) as DELTA_BINARY_PACKED: blocks of 128 deltas in 4 miniblocks of 32. */
-function writeDeltaBinaryPacked(out: ByteWriter, values: number[], from: number, to: number): void {
+function writeDeltaBinaryPacked(out: ByteWriter, values: Float64Array, from: number, to: number): void {
   out.varint(DELTA_BLOCK);
   out.varint(DELTA_MINIBLOCKS);
   out.varint(to - from);
-  out.varint(zigzag(values[from]));
+  out.varint(zigzagWide(values[from]));
   const deltas = deltaScratch;
   const widths = [0, 0, 0, 0];
   for (let start = from + 1; start < to; start += DELTA_BLOCK) {
@@ -585,7 +624,7 @@ function writeDeltaBinaryPacked(out: ByteWriter, values: number[], from: number,
       deltas[index] = delta;
       if (delta < minDelta) minDelta = delta;
     }
-    out.varint(zigzag(minDelta));
+    out.varint(zigzagWide(minDelta));
     for (let mini = 0; mini < DELTA_MINIBLOCKS; mini += 1) {
       let max = 0;
       for (let index = mini * DELTA_MINIBLOCK; index < Math.min((mini + 1) * DELTA_MINIBLOCK, count); index += 1) {
