@@ -285,6 +285,24 @@ describe('snappyCompress', () => {
     const repetitive = new TextEncoder().encode('0000000000000000000000000000000000012345,'.repeat(5_000));
     expect(check(repetitive).length).toBeLessThan(repetitive.length / 10);
   });
+
+  it('should restore a back-reference of every length from 4 to 300 (copies of 64, of 60 for 65–67 left, and the rest)', () => {
+    // 400 pseudo-random bytes, then their first `length` bytes again, then a byte that ends the match.
+    let state = 12345;
+    const source = Uint8Array.from({ length: 400 }, () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 24);
+    for (let length = 4; length <= 300; length += 1) {
+      const input = new Uint8Array(400 + length + 20);
+      input.set(source);
+      input.set(source.subarray(0, length), 400);
+      for (let index = 400 + length; index < input.length; index += 1) input[index] = source[(index * 7) % 400] ^ 0x5a;
+      input[400 + length] = source[length] ^ 0xff;
+      const compressed = snappyCompress(input);
+      const output = new Uint8Array(input.length);
+      snappyUncompress(compressed, output);
+      expect(output).toEqual(input);
+      if (length >= 64) expect(compressed.length).toBeLessThan(input.length - length + 40);
+    }
+  });
 });
 
 describe('compareUtf8', () => {
