@@ -5,7 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|m?j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
   // ESM-only packages must be transformed too.
-  transformIgnorePatterns: ['/node_modules/(?!(@middy|hyparquet|hyparquet-writer|dt-sql-parser|antlr4-c3|antlr4ng)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|hyparquet|dt-sql-parser|antlr4-c3|antlr4ng)/)'],
   moduleNameMapper: {
     '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js',
   },
