@@ -153,7 +153,8 @@ function typedParam(type: string, text: string): unknown {
 
 async function localEngine(): Promise<QueryEngine> {
   try {
-    return await openLocalLakeEngine();
+    // One query: no prepare step (see LakeEngineOptions.prepare).
+    return await openLocalLakeEngine(undefined, { prepare: false });
   } catch (error) {
     if (error instanceof NoLocalLakeError) throw new CliError(error.message, 1, { cause: error });
     throw error;

@@ -60,13 +60,19 @@ export async function openLocalLakeEngine(stack?: Pick<LocalStackInfo, 's3Endpoi
 export interface LakeEngineOptions {
   /** Queries the session runs at once: 1 for one query (`query`), REFRESH_CONNECTIONS for a refresh. */
   connections?: number;
+  /**
+   * Compute the inputs once at open (default). A session that runs one query (`query`) passes
+   * false: one statement already reads one state of the files, and preparing would read every
+   * table, not only the ones the query needs.
+   */
+  prepare?: boolean;
 }
 
 /** The product's DuckDB session over a lake folder (the mirror, or a benchmark lake), prepared. */
 export async function openLakeEngine(mirrorDir: string, options: LakeEngineOptions = {}): Promise<DuckDbEngine> {
   const engine = await createDuckDbEngine({ setupStatements: lakeViewStatements(mirrorDir), connections: options.connections ?? 1 });
   try {
-    await engine.prepare();
+    if (options.prepare !== false) await engine.prepare();
     return engine;
   } catch (error) {
     await engine.close();

@@ -31,8 +31,8 @@ export interface MetricQueryRunner {
   runQuery(name: string, params: Record<string, unknown>): Promise<MetricRow[]>;
   /**
    * Computes what every query reads (the `_current` views and `episodes`) once, before the
-   * first query: the refresh's explicit preparation step (DuckDB: in-memory tables; Athena:
-   * none yet, a CTAS per refresh is the equivalent — docs/adr/0105).
+   * first query: the refresh's explicit preparation step (DuckDB: in-memory tables, docs/adr/0105;
+   * Athena: a CTAS snapshot in a per-refresh database, docs/adr/0122).
    */
   prepare?(): Promise<void>;
 }
