@@ -22,8 +22,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAKE_TABLE_NAMES } from '../core/lake-columns';
+import { mapLimit } from '../core/map-limit';
 import { S3ObjectStore, s3ClientFromEnv, type ObjectStore } from './object-store';
-import { QUERIES_DIR, type ParamValue } from './query-files';
+import { PREPARED_VIEWS, QUERIES_DIR, type ParamValue } from './query-files';
 import { queryEngine, type CellValue, type QueryEngine, type QueryEngineOptions, type Row, type SqlRunner } from './query-engine';
 
 export interface AthenaEngineOptions extends QueryEngineOptions {
@@ -220,7 +221,7 @@ export function athenaRunner(options: AthenaEngineOptions): SqlRunner & Pick<Que
 }
 
 /** The `queries/views/` files a refresh snapshot materialises; each level reads only the ones before it. */
-export const SNAPSHOT_VIEWS: readonly string[] = [...LAKE_TABLE_NAMES.map((table) => `${table}_current`), 'episodes'];
+export const SNAPSHOT_VIEWS: readonly string[] = PREPARED_VIEWS;
 
 export interface SnapshotTable {
   name: string;
@@ -316,24 +317,6 @@ function parseS3Location(location: string): { bucket: string; prefix: string } {
   return { bucket: match[1], prefix };
 }
 
-async function inLimit<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      try {
-        await task(item);
-      } catch (error) {
-        errors.push(error);
-        next = items.length; // start nothing new after a failure
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (errors.length > 0) throw errors[0];
-}
-
 /** Creates the refresh snapshot and removes it again; each refresh engine holds at most one. */
 function refreshSnapshot(
   options: AthenaEngineOptions,
@@ -397,9 +380,9 @@ function refreshSnapshot(
       databaseRequested = true;
       await runStatement(current.createDatabase, lakeDatabase);
       step = `creating the lake views in ${current.database}`;
-      await inLimit(current.lakeViews, concurrency, (sql) => runStatement(sql, current.database));
+      await mapLimit(current.lakeViews, concurrency, (sql) => runStatement(sql, current.database));
       for (const level of current.levels) {
-        await inLimit(level, concurrency, async (table) => {
+        await mapLimit(level, concurrency, async (table) => {
           step = `CTAS of ${current.database}.${table.name}`;
           try {
             await runStatement(table.sql, current.database, (id) => ctasQueryIds.push(id));

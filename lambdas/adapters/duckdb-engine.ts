@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import { LAKE_TABLE_NAMES } from '../core/lake-columns';
-import { QUERIES_DIR, type ParamValue } from './query-files';
+import { METRIC_VIEWS, PREPARED_VIEWS, QUERIES_DIR, type ParamValue } from './query-files';
 import { queryEngine, type CellValue, type QueryEngine, type QueryEngineOptions, type Row, type SqlRunner } from './query-engine';
 
 export interface DuckDbEngineOptions extends QueryEngineOptions {
@@ -39,8 +39,6 @@ export interface DuckDbEngine extends QueryEngine, SqlRunner {
   prepare(): Promise<void>;
 }
 
-/** Views the metric files read that are defined in queries/views/ and owned by the metrics. */
-const METRIC_VIEWS = ['episodes'];
 
 export async function createDuckDbEngine(options: DuckDbEngineOptions = {}): Promise<DuckDbEngine> {
   const queriesDir = options.queriesDir ?? QUERIES_DIR;
@@ -107,7 +105,7 @@ async function session(instance: DuckDBInstance): Promise<DuckDBConnection> {
 }
 
 /** What `prepare` materialises, each level from the copies of the one before: raw tables, `_current`, episodes. */
-export const MATERIALISED_INPUTS: readonly string[] = [...LAKE_TABLE_NAMES, ...LAKE_TABLE_NAMES.map((table) => `${table}_current`), ...METRIC_VIEWS];
+export const MATERIALISED_INPUTS: readonly string[] = [...LAKE_TABLE_NAMES, ...PREPARED_VIEWS];
 const MATERIALISED_PREFIX = 'refresh_input_';
 
 /**

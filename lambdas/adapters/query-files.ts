@@ -6,8 +6,17 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { DEFAULT_METRIC_SETTINGS, type MetricSettings } from '../core/settings';
-import { snakeCase } from '../core/lake-columns';
+import { LAKE_TABLE_NAMES, snakeCase } from '../core/lake-columns';
 import { RUNTIME_ENV } from '../core/runtime-env';
+
+/** Views of queries/views/ that the metrics own (the `_current` views come with the lake tables). */
+export const METRIC_VIEWS: readonly string[] = ['episodes'];
+
+/**
+ * What a session computes once before a batch of queries (the engines' `prepare`): each lake
+ * table's `_current` view, then the metric views, in dependency order (docs/adr/0105, 0122).
+ */
+export const PREPARED_VIEWS: readonly string[] = [...LAKE_TABLE_NAMES.map((table) => `${table}_current`), ...METRIC_VIEWS];
 
 /** queries/ in the source tree, or where a Lambda bundle put it (QUERIES_DIR). */
 export const QUERIES_DIR = process.env[RUNTIME_ENV.queriesDir]

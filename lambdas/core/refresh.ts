@@ -25,6 +25,7 @@ import {
   rateBasesFromSql,
   type ScopeQuality,
 } from './metrics-document';
+import { mapLimit } from './map-limit';
 
 /** What refresh needs from the query engine port (lambdas/adapters/query-engine.ts). */
 export interface MetricQueryRunner {
@@ -229,19 +230,6 @@ function toDataQuality(rows: MetricRow[], lateAfterDays: number, refreshedAt: Da
     };
   });
   return { lateAfterDays, rejectedEvents: null, scopes };
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }
 
 /**
