@@ -5,6 +5,7 @@
  * name, a note, a phone number) is rejected, never stored.
  */
 import * as z from 'zod';
+import { CLINIC_ID_PATTERN, NETWORK_SCOPE } from './clinic-id';
 
 export const CONTRACT_VERSION = 'v1';
 
@@ -103,11 +104,11 @@ const identifier = (max: number, what: string) =>
 /**
  * Clinic ids: the one rule, shared by the contract, clinic keys, director groups and
  * stage config. `all` is reserved: every metric's network-wide rows have `scope = 'all'`
- * (NETWORK_SCOPE in metrics-document.ts), so a clinic called `all` would be mixed into
+ * (NETWORK_SCOPE, clinic-id.ts), so a clinic called `all` would be mixed into
  * the network figures and shown to every director.
  */
-export const CLINIC_ID_PATTERN = /^[a-z0-9-]{2,40}$/;
-export const RESERVED_CLINIC_ID = 'all';
+export { CLINIC_ID_PATTERN };
+export const RESERVED_CLINIC_ID = NETWORK_SCOPE;
 const CLINIC_ID_RULE = `2-40 characters of a-z, 0-9 and -, not ${JSON.stringify(RESERVED_CLINIC_ID)}`;
 const RESERVED_MESSAGE =
   `must not be ${JSON.stringify(RESERVED_CLINIC_ID)} (got ${JSON.stringify(RESERVED_CLINIC_ID)}): that id is reserved for the network-wide rows of every metric ` +

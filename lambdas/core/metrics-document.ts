@@ -4,17 +4,17 @@
  * the clinics, programs and cohorts that have documents. Page views read these only.
  */
 import * as z from 'zod';
+import { CLINIC_ID_PATTERN, NETWORK_SCOPE } from './clinic-id';
 
 export const METRICS_SCHEMA_VERSION = 1;
 
-/** Scope value for network-wide rows (every other scope is a clinic id). */
-export const NETWORK_SCOPE = 'all';
+export { NETWORK_SCOPE };
 export const ALL = 'all';
 
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date written YYYY-MM-DD' });
 const cohortQuarter = z.string().regex(/^\d{4}-Q[1-4]$/, { error: 'must be an admission quarter written YYYY-Qn, e.g. 2026-Q1' });
 const programId = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, { error: 'must be a program id (letters, digits and . _ : -)' });
-const clinicId = z.string().regex(/^[a-z0-9-]{2,40}$/, { error: 'must be a clinic id (2-40 characters of a-z, 0-9 and -)' });
+const clinicId = z.string().regex(CLINIC_ID_PATTERN, { error: 'must be a clinic id (2-40 characters of a-z, 0-9 and -)' });
 
 /** A cell as the query port returns it: numbers as numbers, dates as ISO strings. */
 export const metricCellSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
