@@ -7,30 +7,7 @@
 import { parquetMetadata, parquetReadObjects, parquetSchema, type SchemaElement } from 'hyparquet';
 import type { LakeRowValues, LakeValue } from './change-records';
 import type { LakeTable, LakeType } from './lake-columns';
-import { ColumnBuffer, LAKE_WRITER_CREATED_BY, type PhysicalValue, type WriterOptions, writeParquet } from './parquet-writer';
-
-/** Physical and logical Parquet types of each lake type (what the Glue tables declare). */
-export const PARQUET_TYPE: Record<LakeType, Omit<SchemaElement, 'name'>> = {
-  STRING: { type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' } },
-  INT: { type: 'INT32' },
-  BOOLEAN: { type: 'BOOLEAN' },
-  DATE: { type: 'INT32', converted_type: 'DATE', logical_type: { type: 'DATE' } },
-  TIMESTAMP: {
-    type: 'INT64',
-    converted_type: 'TIMESTAMP_MILLIS',
-    logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
-  },
-};
-
-export const PARQUET_CREATED_BY = LAKE_WRITER_CREATED_BY;
-
-/** The explicit Parquet schema of a lake table: root, then every column OPTIONAL, in table order. */
-export function parquetSchemaOf(table: LakeTable): SchemaElement[] {
-  return [
-    { name: 'root', num_children: table.columns.length },
-    ...table.columns.map((column) => ({ name: column.name, repetition_type: 'OPTIONAL' as const, ...PARQUET_TYPE[column.type] })),
-  ];
-}
+import { ColumnBuffer, type PhysicalValue, type WriterOptions, writeParquet } from './parquet-writer';
 
 const MS_PER_DAY = 86_400_000;
 
