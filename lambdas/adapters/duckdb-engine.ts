@@ -132,10 +132,6 @@ export async function createMetricViews(connection: Pick<DuckDBConnection, 'run'
   }
 }
 
-export function metricViewStatements(queriesDir = QUERIES_DIR): string[] {
-  return METRIC_VIEWS.map((view) => readFileSync(join(queriesDir, 'views', `${view}.sql`), 'utf8'));
-}
-
 function stripComments(sql: string): string {
   return sql
     .split('\n')
